@@ -1,0 +1,55 @@
+# Two commands matter: `make serve` and `make test`. Every step below is
+# idempotent and cached by a stamp or by the step itself, so reruns are fast.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+MODEL_DIR := .cache/models/multilingual-e5-small
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install model index chromium serve test test-fast lint eval bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+$(MODEL_DIR)/conversion.json: $(STAMP)
+	$(PY) -m rag.e5convert $(MODEL_DIR)
+
+model: $(MODEL_DIR)/conversion.json
+
+index: model
+	$(PY) -m rag.cli index
+
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+serve: index
+	$(PY) -m rag.cli search "¿Cuántos derechohabientes tenía el IMSS al cierre de 2012?" --k 3
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check rag api eval tests
+	$(VENV)/bin/ruff format --check rag api eval tests
+	$(VENV)/bin/mypy
+
+test: index chromium lint
+	$(PY) -m pytest
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow and not browser"
+
+eval: index
+	$(PY) -m rag.cli eval
+
+bench: index
+	$(PY) -m eval.bench
+
+clean:
+	rm -rf index/builds index/current index/cache .pytest_cache .mypy_cache .ruff_cache
