@@ -1,0 +1,78 @@
+"""Evaluation metrics as pure functions (scoring rules: ../shared/qa-format.md).
+
+* hit@k / recall@k: one of the top-k spans, read from the corpus by its line
+  range, contains the evidence (whitespace-normalised, NBSP = space);
+* MRR@k: mean of 1/rank of the first such span (0 when none in the top k);
+* number match: one of the answer's numbers equals the gold value at the
+  gold's precision, after the shared normalisation (``rag.numbers``);
+* text match: at least 80 % of the gold phrase's content words
+  (accent-folded) appear in the answer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from rag.numbers import find_numbers, parse_number, same_value, strip_markers
+from rag.text import contains_normalized, content_words, fold
+
+TEXT_MATCH_THRESHOLD = 0.8
+
+
+def span_contains(lines: Sequence[str], start: int, end: int, evidence: str) -> bool:
+    """Does lines[start..end] (1-based, inclusive) contain ``evidence``?"""
+    if start < 1 or end < start:
+        return False
+    return contains_normalized("\n".join(lines[start - 1 : end]), evidence)
+
+
+def hit_at_k(relevant: Sequence[bool], k: int) -> float:
+    """1.0 when any of the first ``k`` results is relevant."""
+    return 1.0 if any(relevant[:k]) else 0.0
+
+
+def reciprocal_rank(relevant: Sequence[bool], k: int = 10) -> float:
+    for rank, flag in enumerate(relevant[:k], start=1):
+        if flag:
+            return 1.0 / rank
+    return 0.0
+
+
+def mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def number_match(answer: str, gold: str) -> bool:
+    expected = parse_number(gold)
+    if expected is None:
+        return False
+    return any(same_value(expected.value, expected.decimals, n.value) for n in find_numbers(strip_markers(answer)))
+
+
+def text_match(answer: str, gold: str, threshold: float = TEXT_MATCH_THRESHOLD) -> bool:
+    wanted = set(content_words(gold))
+    if not wanted:
+        return fold(gold).strip() in fold(answer)
+    present = set(content_words(answer))
+    return len(wanted & present) / len(wanted) >= threshold
+
+
+def answer_correct(answer: str, abstained: bool, gold_answer: str, answer_type: str) -> bool:
+    """Correctness of one answer: abstaining is right only for unanswerable questions."""
+    if answer_type == "unanswerable":
+        return abstained
+    if abstained:
+        return False
+    if answer_type == "number":
+        return number_match(answer, gold_answer)
+    return text_match(answer, gold_answer)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in [0, 100]); 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
+    return ordered[rank - 1]

@@ -1,0 +1,158 @@
+"""Evaluate the service on a gold QA file: four systems side by side, one report.
+
+Systems (same answerer, different evidence):
+
+* ``bm25``, ``dense``, ``hybrid``: passages from that retriever, no table lookup;
+* ``full``: hybrid passages plus table lookups — what the API serves.
+
+Metrics (flat keys, prefixed by the system except for the full system):
+retrieval recall@1/5/10 and MRR@10, answer accuracy overall and by kind,
+citation accuracy, answers with figures absent from their citations,
+abstention recall / precision / false rate, latency p50/p95/max.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from eval.metrics import answer_correct, hit_at_k, mean, percentile, reciprocal_rank, span_contains
+from eval.qa import QAItem
+from rag.answer.engine import Answerer
+from rag.answer.verify import unsupported_figures
+from rag.pipeline import Pipeline
+from rag.settings import PROJECT_ROOT
+from rag.types import Answer, Hit
+
+SYSTEMS = ("bm25", "dense", "hybrid", "full")
+PRIMARY = "full"
+
+
+@dataclass
+class Record:
+    """One question answered by one system."""
+
+    id: str
+    kind: str
+    question: str
+    expected: str
+    answer: str
+    abstained: bool
+    correct: bool
+    citation_correct: bool | None
+    unsupported: list[str]
+    citations: list[dict[str, Any]]
+    relevant: list[bool] = field(default_factory=list)
+    latency_ms: float = 0.0
+
+
+def _answerer(pipeline: Pipeline, system: str) -> Answerer:
+    if system == PRIMARY:
+        return pipeline.answerer
+    retriever = pipeline.retriever(system)
+    return Answerer(pipeline.documents, retriever.search, lambda _q: [])
+
+
+def _relevant(pipeline: Pipeline, item: QAItem, spans: Sequence[tuple[str, int, int]]) -> list[bool]:
+    flags = []
+    for source, start, end in spans:
+        doc = next((d for d in pipeline.documents.values() if d.meta.source == source), None)
+        flags.append(bool(doc and doc.meta.file == item.doc and span_contains(doc.lines, start, end, item.evidence)))
+    return flags
+
+
+def run_one(pipeline: Pipeline, answerer: Answerer, search: Callable[[str, int], list[Hit]], item: QAItem) -> Record:
+    started = time.perf_counter()
+    answer: Answer = answerer.answer(item.question)
+    latency = (time.perf_counter() - started) * 1000
+    hits = search(item.question, 10)
+    relevant = _relevant(pipeline, item, [(h.chunk.span.source, h.chunk.span.start, h.chunk.span.end) for h in hits]) if item.answerable else []
+    cited = _relevant(pipeline, item, [(c.source, c.lines[0], c.lines[1]) for c in answer.citations]) if item.answerable else []
+    unsupported = [] if answer.abstained else unsupported_figures(answer.text, answer.citations, answerer.read, answer.derivations, _titles(pipeline))
+    return Record(
+        id=item.id,
+        kind=item.kind,
+        question=item.question,
+        expected=item.answer,
+        answer=answer.text,
+        abstained=answer.abstained,
+        correct=answer_correct(answer.text, answer.abstained, item.answer, item.answer_type),
+        citation_correct=(any(cited) if item.answerable and not answer.abstained else None),
+        unsupported=unsupported,
+        citations=[{"source": c.source, "lines": list(c.lines), "table": asdict(c.table) if c.table else None} for c in answer.citations],
+        relevant=relevant,
+        latency_ms=round(latency, 2),
+    )
+
+
+def _titles(pipeline: Pipeline) -> list[str]:
+    return [f"{d.meta.title} {d.meta.short_title} {d.meta.period}" for d in pipeline.documents.values()]
+
+
+def summarize(records: Sequence[Record]) -> dict[str, float]:
+    answerable = [r for r in records if r.kind != "unanswerable"]
+    unanswerable = [r for r in records if r.kind == "unanswerable"]
+    abstained = [r for r in records if r.abstained]
+    answered = [r for r in answerable if not r.abstained]
+    metrics: dict[str, float] = {f"retrieval.recall@{k}": mean([hit_at_k(r.relevant, k) for r in answerable]) for k in (1, 5, 10)}
+    metrics["retrieval.mrr@10"] = mean([reciprocal_rank(r.relevant, 10) for r in answerable])
+    metrics["answer.accuracy"] = mean([float(r.correct) for r in records])
+    for kind in sorted({r.kind for r in records}):
+        metrics[f"answer.accuracy.{kind}"] = mean([float(r.correct) for r in records if r.kind == kind])
+    metrics["citation.accuracy"] = mean([float(bool(r.citation_correct)) for r in answered])
+    metrics["citation.unsupported_answers"] = float(sum(bool(r.unsupported) for r in records))
+    metrics["abstention.recall"] = mean([float(r.abstained) for r in unanswerable])
+    metrics["abstention.precision"] = mean([float(r.kind == "unanswerable") for r in abstained]) if abstained else 1.0
+    metrics["abstention.false_rate"] = mean([float(r.abstained) for r in answerable])
+    latencies = [r.latency_ms for r in records]
+    metrics["latency.p50_ms"] = percentile(latencies, 50)
+    metrics["latency.p95_ms"] = percentile(latencies, 95)
+    metrics["latency.max_ms"] = max(latencies, default=0.0)
+    metrics["n"] = float(len(records))
+    return {k: round(v, 4) for k, v in metrics.items()}
+
+
+def evaluate(
+    pipeline: Pipeline, items: Sequence[QAItem], systems: Sequence[str] = SYSTEMS, progress: bool = True
+) -> tuple[dict[str, float], dict[str, list[Record]]]:
+    results: dict[str, float] = {}
+    records: dict[str, list[Record]] = {}
+    bar = tqdm(total=len(items) * len(systems), desc="eval", unit="q", disable=not progress, leave=False)
+    for system in systems:
+        answerer = _answerer(pipeline, system)
+        search_system = "hybrid" if system == PRIMARY else system
+        retriever = pipeline.retriever(search_system)
+        records[system] = []
+        for item in items:
+            records[system].append(run_one(pipeline, answerer, retriever.search, item))
+            bar.update(1)
+        summary = summarize(records[system])
+        prefix = "" if system == PRIMARY else f"{system}."
+        results.update({f"{prefix}{k}": v for k, v in summary.items()})
+    bar.close()
+    return results, records
+
+
+def provenance(pipeline: Pipeline, qa_path: Path) -> dict[str, Any]:
+    """What produced the numbers: settings, model, corpus, code."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False).stdout.strip())
+    except OSError:
+        commit, dirty = "", False
+    return {
+        "qa_file": str(qa_path),
+        "git_commit": commit + ("-dirty" if dirty else ""),
+        "corpus_hash": pipeline.index.manifest["corpus_hash"],
+        "model": pipeline.index.manifest["model"],
+        "index_build": pipeline.index.build.name,
+        "settings": json.loads(pipeline.settings.model_dump_json(exclude={"llm_api_key", "api_key"})),
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }

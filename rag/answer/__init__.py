@@ -1,0 +1,1 @@
+"""Turning evidence into answers: sentences, figures, comparisons, citations, abstention."""

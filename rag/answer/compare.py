@@ -1,0 +1,161 @@
+"""Questions that need two figures: split, answer each part, compute, show the arithmetic.
+
+A comparison is split on what it contrasts, in this order:
+
+* two years or two months ("entre 2012 y 2020", "entre febrero y diciembre");
+* two institutions ("del IMSS que la del ISSSTE");
+* a part of a whole ("qué porcentaje de las cuotas ... provino de los patrones");
+* a result against its goal ("superó su Meta 2024");
+* two things added ("sumando menores y adultos mayores").
+
+Each part is a smaller question answered by the normal lookup; the operation
+comes from the wording (``operation_of``). Figures in different scales
+(miles vs. personas) are brought to one scale before computing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.numbers import format_es
+from rag.query import years_in
+from rag.text import fold
+
+MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre")
+_INSTITUTIONS = ("IMSS-BIENESTAR", "PENSIONISSSTE", "FOVISSSTE", "ISSSTE", "SNDIF", "DIF", "IMSS")
+_COMPARISON_WORDS = re.compile(
+    r"(?i)\b(en cu[aá]nt[oa]s?|cu[aá]nt[oa]s?|por cu[aá]nt[oa]s?|veces|m[aá]s|menos|mayor|menor|diferencia|respecto a|"
+    r"aument\w*|disminu\w*|cre(?:ci|ce)\w*|redu\w*|baj\w*|sub\w*|cambi\w*|vari\w*|super\w*|qu[eé] porcentaje|"
+    r"en total|sumando|sumad\w*|total entre|entre|que)\b"
+)
+_PART_SPLIT = re.compile(r"(?i)\b(provino de|provinieron de|correspondi[oó] a|correspondieron a|fueron|fue de|representaron|representó)\b")
+_SUM_SPLIT = re.compile(r"(?i)\bsumando\s+(.+?)\s+y\s+(.+?)[?¿.,]*$")
+_SCALES = {"miles": 1e3, "mil": 1e3, "millones": 1e6, "millón": 1e6, "millon": 1e6}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Two sub-questions, the operation between their figures, and what tells them apart."""
+
+    parts: tuple[str, str]
+    operation: str  # difference | sum | ratio | share | percent_change
+    anchors: tuple[str, str]  # a word near each figure ("2012", "febrero", "meta")
+    labels: tuple[str, str]
+
+
+def operation_of(question: str) -> str:
+    q = fold(question)
+    if "cuantas veces" in q or "cuantas veces" in q.replace("¿", ""):
+        return "ratio"
+    if re.search(r"en que porcentaje (cambi|aument|disminu|creci|vari|baj|sub)", q):
+        return "percent_change"
+    if re.search(r"que porcentaje", q):
+        return "share"
+    if re.search(r"\b(sumando|en total|suma de|sumados?|total entre|combinad)", q):
+        return "sum"
+    return "difference"
+
+
+def _core(question: str, remove: list[str]) -> str:
+    text = question
+    for item in remove:
+        text = re.sub(rf"(?i)\b{re.escape(item)}\b", " ", text)
+    text = _COMPARISON_WORDS.sub(" ", text)
+    text = re.sub(r"\b(de|del|y|a|la|el|en)\s+(?=[?¿,.]|$)", " ", text)
+    return " ".join(text.replace("¿", " ").replace("?", " ").split())
+
+
+def plan(question: str) -> Plan | None:
+    operation = operation_of(question)
+    folded = fold(question)
+    years = [int(y) for y in re.findall(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)", question)]
+    months = [m for m in MONTHS if re.search(rf"\b{m}\b", folded)]
+    institutions = [i for i in _INSTITUTIONS if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", question)]
+    summed = _SUM_SPLIT.search(question)
+    if summed:
+        base = question[: summed.start()]
+        a, b = summed.group(1), summed.group(2)
+        return Plan((f"{_core(base, [])} {a}", f"{_core(base, [])} {b}"), "sum", (a, b), (a, b))
+    if len(set(years)) == 2 and not (months and len(months) == 2):
+        first, second = sorted(set(years))
+        core = _core(question, [str(first), str(second)])
+        label_first = "línea base" if "linea base" in folded and first < second else str(first)
+        return Plan((f"{core} {label_first} {first}".strip(), f"{core} {second}"), operation, (str(first), str(second)), (str(first), str(second)))
+    if len(months) == 2:
+        year = f" {years[0]}" if years else ""
+        core = _core(question, [*months, *(str(y) for y in years)])
+        return Plan((f"{core} {months[0]}{year}", f"{core} {months[1]}{year}"), operation, (months[0], months[1]), (months[0], months[1]))
+    if len(institutions) == 2:
+        core = _core(question, institutions)
+        return Plan(
+            (f"{core} del {institutions[0]}", f"{core} del {institutions[1]}"),
+            operation,
+            (institutions[0], institutions[1]),
+            (institutions[0], institutions[1]),
+        )
+    if re.search(r"\bsuper\w*\b.{0,20}\bmeta\b", folded):
+        core = _core(question, ["meta", "su"])
+        year = str(years[0]) if years else ""
+        return Plan((f"resultado {year} {core}".strip(), f"meta {year} {core}".strip()), "difference", ("resultado", "meta"), ("resultado", "meta"))
+    if operation == "share":
+        split = _PART_SPLIT.search(question)
+        if split:
+            whole = re.sub(r"(?i)^.*?qu[eé] porcentaje\s+de(l)?\s+", "", question[: split.start()])
+            part = question[split.end() :]
+            whole_q = " ".join(("el " + whole).replace("¿", "").split())
+            return Plan((f"{part.strip(' ?')} {whole_q}", whole_q), "share", ("", ""), ("parte", "total"))
+    return None
+
+
+def compute_result(operation: str, first: float, second: float) -> float:
+    """first/second in the plan's order: for years, the earlier then the later."""
+    if operation == "difference":
+        return second - first
+    if operation == "sum":
+        return first + second
+    if operation == "ratio":
+        big, small = max(first, second), min(first, second)
+        return big / small
+    if operation == "share":
+        part, whole = min(first, second), max(first, second)
+        return part / whole * 100
+    if operation == "percent_change":
+        return (second / first - 1) * 100
+    raise ValueError(f"unknown operation {operation!r}")
+
+
+def scale_of(unit: str) -> float:
+    words = fold(unit).split()
+    return next((_SCALES[w] for w in words[:2] if w in _SCALES), 1.0)
+
+
+def align(first: float, first_unit: str, second: float, second_unit: str) -> tuple[float, float, float]:
+    """Bring two figures to one scale: (first, second, scale of the result)."""
+    a, b = scale_of(first_unit), scale_of(second_unit)
+    if a == b:
+        return first, second, a
+    common = min(a, b)
+    return first * a / common, second * b / common, common
+
+
+def result_decimals(operation: str, decimals: tuple[int, int]) -> int:
+    return max(decimals) if operation in ("difference", "sum") else 2
+
+
+def describe(operation: str, result: float, decimals: int, unit: str) -> str:
+    value = format_es(abs(result), decimals) if operation in ("difference",) else format_es(result, decimals)
+    if operation == "difference":
+        direction = "aumento" if result > 0 else "disminución" if result < 0 else "sin cambio"
+        return f"{direction} de {value} {unit}".strip()
+    if operation == "sum":
+        return f"suma de {value} {unit}".strip()
+    if operation == "ratio":
+        return f"{value} veces"
+    if operation == "share":
+        return f"{value} por ciento"
+    return f"cambio de {value} por ciento"
+
+
+def years_of(text: str) -> tuple[int, ...]:
+    return years_in(text)

@@ -1,0 +1,328 @@
+"""From a question to a verified answer (offline, extractive).
+
+1. Read the question (``rag.query``).
+2. Retrieve passages and look up table cells, together.
+3. Candidates: the best cell, the best sentence; for comparisons, two figures.
+4. Decide (``rag.answer.policy``): a cell, a sentence, or no answer.
+5. Compose the Spanish text with its citations, pair it with the other kind
+   of evidence when that says the same figure, and verify every figure
+   against the cited lines; an answer that fails is not returned.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rag.answer import compare, compose
+from rag.answer.policy import Candidate, Decision, decide, is_numeric
+from rag.answer.sentences import ScoredSentence, SentenceScorer, figure_for, figures, unit_after
+from rag.answer.verify import unsupported_figures
+from rag.numbers import format_es, same_value
+from rag.query import QuestionInfo, analyze, explicit_years, institutions_in, years_in
+from rag.text import fold, stems
+from rag.types import Answer, CellMatch, Citation, Derivation, Document, Hit
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything one question retrieved, kept for the decision and for evaluation."""
+
+    info: QuestionInfo
+    hits: list[Hit]
+    cells: list[CellMatch]
+    sentences: list[ScoredSentence]
+    candidates: list[Candidate]
+
+
+class Answerer:
+    def __init__(
+        self,
+        documents: dict[str, Document],
+        search: Callable[[str, int], list[Hit]],
+        table_matches: Callable[[str], list[CellMatch]],
+    ) -> None:
+        self.documents = documents
+        self.search = search
+        self.table_matches = table_matches
+        self.scorer = SentenceScorer(documents)
+
+    # --- evidence ---------------------------------------------------------------
+    def gather(self, question: str, k: int = 8) -> Evidence:
+        info = analyze(question)
+        hits = self.search(question, k)
+        cells = self.table_matches(question)
+        sentences = self.scorer.best(info, hits, 8)
+        candidates = [self._cell_candidate(c, info) for c in cells[:3]] + [self._sentence_candidate(s) for s in sentences[:6]]
+        return Evidence(info, hits, cells, sentences, candidates)
+
+    def _cell_candidate(self, match: CellMatch, info: QuestionInfo) -> Candidate:
+        table, row, column = match.table, match.cell.row, match.cell.column
+        doc = self.documents[table.doc_id]
+        texts = " ".join(c.text for c in table.cells if c.row == row and c.value is None)
+        texts += " " + compose.unit_column_values(table).get(row, "")  # a blank unit cell means "same as above"
+        header = " ".join(table.columns[column].header)
+        labels = f"{' '.join(table.row_path(row))} {texts} {table.rows[row].note}"
+        context = f"{labels} {table.title} {table.unit} {header} {table.lead} {' '.join(table.section)} {doc.meta.title}"
+        unit = compose.cell_unit(table, row, column, compose.unit_column_values(table))
+        period = compose.period_label(table, row, column, doc)
+        own_words = f"{' '.join(table.row_path(row))} {texts} {header} {table.title} {table.unit}"
+        return Candidate(
+            kind="cell",
+            score=match.score,
+            context=context,
+            subject=f"{own_words} {table.rows[row].note} {table.lead if _caption_only(table.title) else ''}",
+            years=frozenset(years_in(period)),
+            institutions=frozenset({table.institution}),
+            has_percent=(percent := unit == "por ciento" or "porcentaje" in fold(" ".join(table.row_path(row))) or "%" in match.cell.text),
+            has_figure=match.cell.value is not None,
+            has_count=not percent,
+            coverage=self.scorer.coverage(info, own_words),
+            cell=match,
+        )
+
+    def _sentence_candidate(self, scored: ScoredSentence) -> Candidate:
+        sentence = scored.sentence
+        doc = self.documents[sentence.doc_id]
+        section = " ".join(sentence.section)
+        years = set(explicit_years(sentence.text)) or set(explicit_years(sentence.previous))  # "En el mismo periodo ..." refers back
+        years |= set(explicit_years(section))  # explicit years only: "PIIMSS 2020-2024" names a plan, not 2021
+        doc_years = set(years_in(doc.meta.period))
+        if len(doc_years) == 1:
+            years |= doc_years  # a one-year report speaks of its year, even where it compares with another
+        institutions = set(institutions_in(sentence.text)) | set(institutions_in(sentence.section[0] if sentence.section else ""))
+        if not institutions and len(doc.meta.institutions) <= 2:
+            institutions = set(doc.meta.institutions)
+        stated = figures(sentence.text)
+        percent = [n for n in stated if n.percent or "por ciento" in sentence.text[n.end : n.end + 14].lower()]
+        return Candidate(
+            kind="sentence",
+            score=scored.score,
+            context=f"{sentence.text} {section} {doc.meta.title}",
+            subject=f"{sentence.text} {sentence.section[-1] if sentence.section else ''}",
+            has_count=len(percent) < len(stated),
+            years=frozenset(years),
+            institutions=frozenset(institutions),
+            has_percent="porcentaje" in fold(sentence.text) or any(n.percent or "por ciento" in sentence.text[n.end : n.end + 14].lower() for n in stated),
+            has_figure=bool(stated),
+            coverage=scored.coverage,
+            sentence=scored,
+        )
+
+    # --- answer ---------------------------------------------------------------------
+    def answer(self, question: str, k: int = 8) -> Answer:
+        started = time.perf_counter()
+        evidence = self.gather(question, k)
+        gathered = time.perf_counter()
+        answer = self._compare(question, evidence, k) if self._is_comparison(evidence) else None
+        if answer is None:
+            decision = decide(evidence.info, evidence.candidates)
+            answer = self._compose(question, decision, evidence)
+        answer = self._verified(answer, evidence)
+        timings = {"retrieve_ms": (gathered - started) * 1000, "total_ms": (time.perf_counter() - started) * 1000}
+        return Answer(answer.question, answer.text, answer.abstained, answer.citations, answer.mode, answer.derivations, answer.related, timings)
+
+    # --- comparisons -------------------------------------------------------------
+    def _is_comparison(self, evidence: Evidence) -> bool:
+        """Two figures are needed, unless the report already prints the comparison (a VAR. % cell)."""
+        comparison_plan = compare.plan(evidence.info.text)
+        if comparison_plan is None:
+            return False
+        if comparison_plan.operation == "percent_change" and evidence.cells:
+            header = fold(" ".join(evidence.cells[0].table.columns[evidence.cells[0].cell.column].header))
+            if "var" in header:
+                return False
+        return (
+            evidence.info.comparison
+            or comparison_plan.operation != "difference"
+            or len(evidence.info.years) >= 2
+            or bool(re.search(r"\b(aument|disminu|redu|crec|baj|sub|super)", evidence.info.folded))
+        )
+
+    def _compare(self, question: str, evidence: Evidence, k: int) -> Answer | None:
+        comparison = compare.plan(question)
+        if comparison is None:
+            return None
+        operands = [self._single_figure(part, anchor, k) for part, anchor in zip(comparison.parts, comparison.anchors, strict=True)]
+        if any(o is None for o in operands):
+            return None
+        (a, a_unit, a_cite, a_dec), (b, b_unit, b_cite, b_dec) = operands  # type: ignore[misc]
+        first, second, scale = compare.align(a, a_unit, b, b_unit)
+        try:
+            result = compare.compute_result(comparison.operation, first, second)
+        except ZeroDivisionError:
+            return None
+        decimals = compare.result_decimals(comparison.operation, (a_dec, b_dec))
+        unit = a_unit if compare.scale_of(a_unit) == scale else b_unit
+        summary = compare.describe(comparison.operation, result, decimals, _base_unit(unit, comparison.operation))
+        shown_a, shown_b = (
+            format_es(first, max(a_dec, 0) if scale == compare.scale_of(a_unit) else 0),
+            format_es(second, b_dec if scale == compare.scale_of(b_unit) else 0),
+        )
+        arithmetic = _arithmetic(comparison.operation, shown_a, shown_b, format_es(result, decimals))
+        text = f"{summary[0].upper()}{summary[1:]}: {comparison.labels[0]} = {shown_a}; {comparison.labels[1]} = {shown_b}; {arithmetic}."
+        operation = _derivation_operation(comparison.operation, first, second)
+        derivation = Derivation(operation[0], operation[1], result if comparison.operation != "difference" else operation[2], decimals)  # type: ignore[arg-type]
+        return Answer(question, text, False, (a_cite, b_cite), derivations=(derivation,), related=tuple(self._related(evidence)))
+
+    def _single_figure(self, question: str, anchor: str, k: int) -> tuple[float, str, Citation, int] | None:
+        """One figure for a sub-question: (value, unit, citation, decimals)."""
+        evidence = self.gather(question, k)
+        decision = decide(evidence.info, evidence.candidates)
+        if decision.kind == "cell" and decision.cell is not None and (value := decision.cell.cell.value) is not None:
+            match = decision.cell
+            doc = self.documents[match.table.doc_id]
+            unit = compose.cell_unit(match.table, match.cell.row, match.cell.column, compose.unit_column_values(match.table))
+            return value, unit, compose.cell_citation(match.table, match.cell.row, match.cell.column, doc), match.cell.decimals
+        if decision.kind == "sentence" and decision.sentence is not None:
+            sentence = decision.sentence.sentence
+            figure = figure_for(evidence.info, sentence.text, anchor)
+            if figure is None:
+                return None
+            doc = self.documents[sentence.doc_id]
+            return (
+                figure.value,
+                unit_after(sentence.text, figure),
+                compose.sentence_citation(doc, sentence.start, sentence.end, sentence.section),
+                figure.decimals,
+            )
+        return None
+
+    def _evidence_text(self, evidence: Evidence) -> str:
+        return " ".join(h.chunk.text for h in evidence.hits[:5])
+
+    def _compose(self, question: str, decision: Decision, evidence: Evidence) -> Answer:
+        related = tuple(self._related(evidence))
+        if decision.kind == "cell" and decision.cell is not None:
+            match = decision.cell
+            doc = self.documents[match.table.doc_id]
+            text = compose.cell_answer_text(match.table, match.cell.row, match.cell.column, doc)
+            citations = [compose.cell_citation(match.table, match.cell.row, match.cell.column, doc)]
+            citations += self._corroborating_cells(match, evidence.cells)
+            citations += self._pairing_sentences(match, evidence)
+            return Answer(question, text, False, tuple(citations), related=related)
+        if decision.kind == "sentence" and decision.sentence is not None:
+            sentence = decision.sentence.sentence
+            doc = self.documents[sentence.doc_id]
+            text = compose.sentence_answer_text(doc, sentence.text)
+            citations = [compose.sentence_citation(doc, sentence.start, sentence.end, sentence.section)]
+            citations += self._pairing_cells(sentence.text, evidence, doc.meta.id, is_numeric(evidence.info))
+            return Answer(question, text, False, tuple(citations), related=related)
+        return Answer(question, compose.abstention_text(decision.reason), True, (), related=related)
+
+    def _related(self, evidence: Evidence) -> list[Citation]:
+        """The closest sources, shown with every answer and especially with abstentions."""
+        related = []
+        for hit in evidence.hits[:3]:
+            doc = self.documents[hit.chunk.doc_id]
+            related.append(compose.sentence_citation(doc, hit.chunk.span.start, hit.chunk.span.end, hit.chunk.section))
+        return related
+
+    def _corroborating_cells(self, chosen: CellMatch, others: Sequence[CellMatch]) -> list[Citation]:
+        """Other cells that print the same figure for the same year (a fact sheet and its summary table)."""
+        out = []
+        chosen_column = chosen.table.columns[chosen.cell.column]
+        for other in others[1:4]:
+            if other.table.id == chosen.table.id or other.cell.value is None or chosen.cell.value is None:
+                continue
+            same_figure = same_value(chosen.cell.value, chosen.cell.decimals, other.cell.value)
+            same_period = set(_years(chosen_column.header)) == set(_years(other.table.columns[other.cell.column].header))
+            if same_figure and same_period and other.score >= chosen.score - 1.5:
+                doc = self.documents[other.table.doc_id]
+                out.append(compose.cell_citation(other.table, other.cell.row, other.cell.column, doc))
+        return out[:1]
+
+    def _pairing_sentences(self, match: CellMatch, evidence: Evidence) -> list[Citation]:
+        """A passage of the same report that states the cell's figure."""
+        assert match.cell.value is not None
+        for scored in evidence.sentences:
+            sentence = scored.sentence
+            if sentence.doc_id != match.table.doc_id:
+                continue
+            if any(same_value(match.cell.value, match.cell.decimals, n.value) for n in figures(sentence.text)):
+                return [compose.sentence_citation(self.documents[sentence.doc_id], sentence.start, sentence.end, sentence.section)]
+        return []
+
+    def _pairing_cells(self, text: str, evidence: Evidence, doc_id: str, numeric: bool) -> list[Citation]:
+        """A table cell of the same report holding a figure the sentence states."""
+        if not numeric:
+            return []
+        stated = figures(text)
+        for match in evidence.cells[:3]:
+            value = match.cell.value
+            if match.table.doc_id == doc_id and value is not None and any(same_value(n.value, n.decimals, value) for n in stated):
+                doc = self.documents[doc_id]
+                return [compose.cell_citation(match.table, match.cell.row, match.cell.column, doc)]
+        return []
+
+    # --- verification ---------------------------------------------------------------
+    def read(self, source: str, start: int, end: int) -> str:
+        for doc in self.documents.values():
+            if doc.meta.source == source:
+                return doc.text_at(start, end)
+        return ""
+
+    def _verified(self, answer: Answer, evidence: Evidence) -> Answer:
+        """Drop an answer whose figures are not all in its citations; fall back to abstaining."""
+        if answer.abstained:
+            return answer
+        allowed = [
+            f"{self.documents[d].meta.title} {self.documents[d].meta.short_title} {self.documents[d].meta.period}"
+            for d in {_doc_of(c, self.documents) for c in answer.citations}
+        ]
+        missing = unsupported_figures(answer.text, answer.citations, self.read, answer.derivations, allowed)
+        if not missing:
+            return answer
+        return Answer(answer.question, compose.abstention_text("la respuesta no pudo verificarse contra sus fuentes"), True, (), related=answer.related)
+
+
+_CAPTION_WORDS = frozenset(stems("cifras periodo enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre resultados"))
+
+
+def _caption_only(title: str) -> bool:
+    """A title like "Cifras del periodo enero a diciembre de 2023" names a period, not a subject."""
+    return not {w for w in stems(title) if not w.isdigit()} - _CAPTION_WORDS
+
+
+def _base_unit(unit: str, operation: str) -> str:
+    return unit if operation in ("difference", "sum") else ""
+
+
+def _arithmetic(operation: str, a: str, b: str, result: str) -> str:
+    if operation == "difference":
+        return f"{b} − {a} = {result}"
+    if operation == "sum":
+        return f"{a} + {b} = {result}"
+    if operation == "ratio":
+        return f"el mayor entre el menor = {result}"
+    if operation == "share":
+        return f"menor / mayor × 100 = {result}"
+    return f"({b} / {a} − 1) × 100 = {result}"
+
+
+def _derivation_operation(operation: str, first: float, second: float) -> tuple[str, tuple[float, float], float]:
+    """The derivation as verify.compute expects it (operands in the order they combine)."""
+    if operation == "difference":
+        return "difference", (max(first, second), min(first, second)), abs(second - first)
+    if operation == "sum":
+        return "sum", (first, second), first + second
+    if operation == "ratio":
+        return "ratio", (max(first, second), min(first, second)), max(first, second) / min(first, second)
+    if operation == "share":
+        return "share", (min(first, second), max(first, second)), min(first, second) / max(first, second) * 100
+    return "percent_change", (second, first), (second / first - 1) * 100
+
+
+def _years(header: Sequence[str]) -> tuple[int, ...]:
+    from rag.query import years_in
+
+    return years_in(" ".join(header))
+
+
+def _doc_of(citation: Citation, documents: dict[str, Document]) -> str:
+    return next(d.meta.id for d in documents.values() if d.meta.source == citation.source)
+
+
+__all__ = ["Answerer", "Derivation", "Evidence"]

@@ -1,0 +1,193 @@
+"""The decision: answer from a table cell, from a sentence, or say the reports don't say.
+
+Every candidate (the best cells, the best sentences) first faces vetoes, each
+a reason a careful analyst would refuse it:
+
+* period: the question's year is not the figure's period;
+* institution: the question names an institution the evidence is not about;
+* programme code or state: named in the question, absent from the evidence;
+* foreign institution: the question is about one the reports don't cover
+  (PEMEX, SEDENA, INFONAVIT...) and the evidence doesn't name it;
+* what is counted: "¿cuántos médicos...?" answered by evidence without médicos;
+* percent: a percentage asked, no percentage in the evidence.
+
+Among the survivors the best-scoring one wins if it clears its threshold;
+otherwise the answer is "not in the reports". Thresholds were calibrated on
+eval/qa.jsonl with ``python -m eval.calibrate`` (README, "Answers").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from rag.answer.sentences import ScoredSentence, figures, matched
+from rag.query import QuestionInfo, compatible
+from rag.text import fold, stems
+from rag.types import CellMatch
+
+TABLE_MIN = 3.5  # lookup score below which a cell is not trusted
+SENTENCE_MIN = 1.0  # sentence score below which a sentence is not trusted
+CELL_MARGIN = 0.1  # a cell wins unless a sentence explains clearly more of the question
+_TEXT_QUESTION = re.compile(
+    r"(?i)(^|¿)\s*(qui[eé]n|por qu[eé]|c[oó]mo|d[oó]nde|a qu[eé]\b|a partir de qu[eé]|hasta qu[eé]|desde qu[eé]|"
+    r"en qu[eé] (fecha|año|mes|d[ií]a|entidad|estado)|"
+    r"qu[eé] (despacho|nombre|programa|instituci[oó]n|tipo|estrategia|acci[oó]n|acciones|fecha|d[ií]a|mes|empresa|organismo|medida|mecanismo|"
+    r"plataforma|sistema|herramienta|entidad|estado|objetivo|enfoque|modelo|servicio|tem[aá]tica|raz[oó]n|causa|factor|alerta)|"
+    r"cu[aá]l(es)? (es|era|fue|fueron|son) (el|la|los|las) (nombre|fecha|causa|raz[oó]n|motivo|objetivo|estrategia|empresa|despacho|tem[aá]tica|"
+    r"principal|programa|acci[oó]n|modelo|enfoque|alerta))"
+)
+_CODE = re.compile(r"\b[A-Z]\d{3}\b")
+STATES = (
+    "aguascalientes", "baja california", "campeche", "chiapas", "chihuahua", "coahuila", "colima", "durango", "guanajuato",
+    "guerrero", "hidalgo", "jalisco", "michoacan", "morelos", "nayarit", "nuevo leon", "oaxaca", "puebla", "queretaro",
+    "quintana roo", "san luis potosi", "sinaloa", "sonora", "tabasco", "tamaulipas", "tlaxcala", "veracruz", "yucatan",
+    "zacatecas", "ciudad de mexico", "estado de mexico", "distrito federal",
+)  # fmt: skip
+
+Kind = Literal["cell", "sentence", "abstain"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A cell or a sentence, with what the vetoes need to know about it."""
+
+    kind: Literal["cell", "sentence"]
+    score: float
+    context: str  # everything the evidence says: sentence + section, or row + table + headers + document title
+    subject: str  # what the figure is about: the sentence and its heading, or the row, column, title and unit
+    years: frozenset[int]  # the figure's period; empty when unknown
+    institutions: frozenset[str]  # who the evidence is about; empty when unknown
+    has_percent: bool
+    has_figure: bool
+    has_count: bool = True  # a figure that is not a percentage
+    coverage: float = 0.0  # share of the question its own words explain (same measure for cells and sentences)
+    cell: CellMatch | None = None
+    sentence: ScoredSentence | None = None
+    vetoes: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    table_min: float = TABLE_MIN
+    sentence_min: float = SENTENCE_MIN
+    cell_margin: float = CELL_MARGIN
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: Kind
+    cell: CellMatch | None = None
+    sentence: ScoredSentence | None = None
+    reason: str = ""
+
+
+def is_numeric(info: QuestionInfo) -> bool:
+    """Does the question ask for a figure? Yes unless it asks for a name, a date, a reason or a manner."""
+    return not _TEXT_QUESTION.search(info.text)
+
+
+def asks_percent(info: QuestionInfo) -> bool:
+    return bool(re.search(r"(qu[eé]|en) porcentaje|por ciento|%|\(en porcentaje\)", info.text, re.IGNORECASE))
+
+
+def vetoes(info: QuestionInfo, candidate: Candidate) -> tuple[str, ...]:
+    """Reasons to refuse this evidence for this question (empty = acceptable)."""
+    reasons = []
+    context = fold(candidate.context)
+    set(stems(candidate.context))
+    if info.years and candidate.years and not set(info.years) & candidate.years:
+        reasons.append(f"el dato es de {_years_text(candidate.years)}, no de {_years_text(set(info.years))}")
+    if info.institutions and candidate.institutions and not any(compatible(info.institutions, i) for i in candidate.institutions):
+        reasons.append(f"el dato es del {'/'.join(sorted(candidate.institutions))}, no del {'/'.join(info.institutions)}")
+    for code in _CODE.findall(info.text):
+        if code.lower() not in context:
+            reasons.append(f"no se refiere al programa {code}")
+    for state in STATES:
+        if re.search(rf"\b{state}\b", info.folded) and state not in context:
+            reasons.append(f"los informes no desglosan el dato para {state.title()}")
+    for name in info.foreign:
+        if name not in context:
+            reasons.append(f"los informes no cubren a {name.upper()}")
+    subject_stems = set(stems(candidate.subject))
+    if info.counted and not any(matched(_synonyms(word), subject_stems) for word in info.counted):
+        reasons.append("la evidencia no cuenta lo que se pregunta")
+    if asks_percent(info) and not candidate.has_percent:
+        reasons.append("no hay un porcentaje en la evidencia")
+    if is_numeric(info) and not candidate.has_figure:
+        reasons.append("la evidencia no da una cifra")
+    if info.counted and not asks_percent(info) and not candidate.has_count:
+        reasons.append("la evidencia da un porcentaje, no una cantidad")
+    return tuple(reasons)
+
+
+def decide(info: QuestionInfo, candidates: Sequence[Candidate], thresholds: Thresholds = Thresholds()) -> Decision:
+    """The best acceptable cell against the best acceptable sentence; or no answer.
+
+    Cells are ranked by the lookup and sentences by their scorer; between the
+    two winners, the one whose own words explain more of the question wins,
+    with a margin for the cell (structured evidence states its row, column
+    and unit exactly; prose needs to earn it).
+    """
+    numeric = is_numeric(info)
+    reasons: list[str] = []
+    cell: Candidate | None = None
+    sentence: Candidate | None = None
+    for candidate in candidates:
+        refused = vetoes(info, candidate)
+        if refused:
+            reasons.extend(refused)
+        elif candidate.kind == "cell" and cell is None and numeric and candidate.score >= thresholds.table_min:
+            cell = candidate
+        elif candidate.kind == "sentence" and sentence is None and candidate.score >= thresholds.sentence_min:
+            sentence = candidate
+    if cell is not None and sentence is not None and _more_precise(sentence, cell):
+        return Decision("sentence", sentence=sentence.sentence)  # the same figure, printed in full
+    if cell is not None and (sentence is None or cell.coverage + thresholds.cell_margin >= sentence.coverage):
+        return Decision("cell", cell=cell.cell)
+    if sentence is not None:
+        return Decision("sentence", sentence=sentence.sentence)
+    return Decision("abstain", reason=_most_common(reasons) or "ningún pasaje ni cuadro responde a la pregunta con suficiente precisión")
+
+
+def _more_precise(sentence: Candidate, cell: Candidate) -> bool:
+    """Does the sentence print the cell's figure with more precision (435 vs 0.4 miles)?"""
+    assert sentence.sentence is not None and cell.cell is not None
+    value, decimals = cell.cell.cell.value, cell.cell.cell.decimals
+    if value is None:
+        return False
+    for figure in figures(sentence.sentence.sentence.text):
+        for scale in (1e3, 1e6):
+            if figure.decimals < decimals + 3 and abs(figure.value - value * scale) <= 0.5 * 10**-decimals * scale and figure.value != value:
+                return True
+    return False
+
+
+# Words the reports use interchangeably for the people they count.
+_SYNONYMS = tuple(
+    frozenset(stems(group))
+    for group in (
+        "afiliados asegurados derechohabientes cotizantes",
+        "personas beneficiarios usuarios",
+        "niños niñas menores infantes",
+        "créditos préstamos",
+    )
+)
+
+
+def _synonyms(stem: str) -> set[str]:
+    for group in _SYNONYMS:
+        if stem in group:
+            return set(group)
+    return {stem}
+
+
+def _years_text(years: set[int] | frozenset[int]) -> str:
+    ordered = sorted(years)
+    return str(ordered[0]) if len(ordered) == 1 else f"{ordered[0]}-{ordered[-1]}"
+
+
+def _most_common(reasons: list[str]) -> str:
+    return max(reasons, key=reasons.count) if reasons else ""

@@ -1,0 +1,244 @@
+"""Sentences of retrieved passages, scored against the question; figures inside them.
+
+When a figure is in prose the answer is the sentence that holds it, cited by
+the narrowest line span that contains it. Scoring is explicit:
+
+* coverage: the IDF-weighted share of the question's content words the
+  sentence contains (its section path counts at half weight);
+* what is counted: a sentence naming the counted thing ("pensiones") gains;
+* period: a question year must be in the sentence, its section, or be the
+  document's only year; a sentence that names other years but not the asked
+  one loses;
+* retrieval: the passage's fused retrieval score, as a prior.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from rag.numbers import Number, find_numbers, strip_markers
+from rag.query import QuestionInfo, explicit_years, years_in
+from rag.text import fold, stems
+from rag.types import Document, Hit
+
+_BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[«\"“(¿¡·•\-A-ZÁÉÍÓÚÑ0-9])")
+_GENERIC = frozenset(stems("cuanto cuantos cuantas cual fue era tenia numero cifra valor dato total monto cantidad"))
+W_MEASURE = 0.4
+W_RETRIEVAL = 0.1
+W_SECTION = 0.8
+W_PREVIOUS = 0.7  # words from the sentence before count (the answer then quotes both), less than its own
+W_NEAR = 0.3  # a figure printed right next to the asked words is probably the asked figure
+NEAR_CHARS = 60
+W_WRONG_YEAR = 0.6
+_PREFIX = 4  # "cubrió" (cubri) and "cubrieron" (cubr) are the same verb
+
+
+def matched(asked: set[str], present: set[str]) -> set[str]:
+    """Asked stems found in ``present``, exactly or as the same word inflected (shared prefix)."""
+    found = asked & present
+    for word in asked - found:
+        for other in present:
+            shorter = min(len(word), len(other))
+            common = len(_common_prefix(word, other))
+            if common >= max(_PREFIX, shorter - 1):
+                found.add(word)
+                break
+    return found
+
+
+def _nearness(text: str, asked: set[str]) -> float:
+    """1 when a figure is printed right next to an asked word, falling to 0 at NEAR_CHARS away."""
+    folded = fold(text)
+    points = [m.start() for w in asked if len(w) > 3 for m in re.finditer(re.escape(w[:5]), folded)]
+    numbers = figures(text)
+    if not points or not numbers:
+        return 0.0
+    gap = min(min(abs(n.start - p), abs(n.end - p)) for n in numbers for p in points)
+    return max(0.0, 1.0 - gap / NEAR_CHARS)
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+def _with_previous(sentence: Sentence) -> Sentence:
+    from dataclasses import replace
+
+    return replace(sentence, start=sentence.previous_start, text=f"{sentence.previous} {sentence.text}", previous="", previous_start=0)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    doc_id: str
+    source: str
+    start: int  # first line (1-based)
+    end: int  # last line
+    text: str  # exact text from the document
+    section: tuple[str, ...]
+    retrieval: float  # normalised score of the passage it came from
+    previous: str = ""  # the sentence before it in the same paragraph ("... los objetivos sean de resultados.")
+    previous_start: int = 0
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    sentence: Sentence
+    score: float
+    coverage: float
+
+
+def split_sentences(document: Document, start: int, end: int) -> Iterator[tuple[int, int, str]]:
+    """(first line, last line, exact text) of each sentence of the prose blocks touching lines start..end.
+
+    Whole blocks are used, so a chunk boundary never cuts a sentence. A short
+    block that is only a figure ("1.43 %") takes the label lines printed just
+    above it, so the sentence says what the figure is.
+    """
+    blocks = document.blocks
+    for index, block in enumerate(blocks):
+        if block.kind not in ("paragraph", "list_item") or block.span.end < start or block.span.start > end:
+            continue
+        first_line = block.span.start
+        if len(block.text) < 60 and figures(block.text):
+            while index > 0 and blocks[index - 1].kind == "heading" and first_line - blocks[index - 1].span.end <= 3:
+                index -= 1
+                first_line = blocks[index].span.start
+        text = document.text_at(first_line, block.span.end)
+        cursor = 0
+        for boundary in [*_BOUNDARY.finditer(text), None]:
+            stop = boundary.start() if boundary else len(text)
+            piece = text[cursor:stop]
+            body = piece.strip()
+            if len(body) >= 12 or figures(body):
+                lead = len(piece) - len(piece.lstrip())
+                first = first_line + text.count("\n", 0, cursor + lead)
+                last = first_line + text.count("\n", 0, cursor + len(piece.rstrip()))
+                yield first, last, body
+            cursor = boundary.end() if boundary else len(text)
+
+
+class SentenceScorer:
+    """Scores sentences of the top passages; IDF comes from the whole corpus."""
+
+    def __init__(self, documents: dict[str, Document]) -> None:
+        self.documents = documents
+        df: dict[str, int] = {}
+        count = 0
+        for doc in documents.values():
+            for block in doc.blocks:
+                count += 1
+                for word in set(stems(block.text)):
+                    df[word] = df.get(word, 0) + 1
+        self.idf = {w: math.log(1 + count / n) for w, n in df.items()}
+        self.default_idf = math.log(1 + count)
+
+    def weight(self, words: set[str]) -> float:
+        return sum(self.idf.get(w, self.default_idf) for w in words)
+
+    def candidates(self, hits: Sequence[Hit]) -> list[Sentence]:
+        best = max((h.score for h in hits), default=1.0) or 1.0
+        seen: set[tuple[str, int, int]] = set()
+        sentences = []
+        for hit in hits:
+            if hit.chunk.kind != "passage":
+                continue
+            doc = self.documents[hit.chunk.doc_id]
+            previous: tuple[int, int, str] | None = None
+            for first, last, text in split_sentences(doc, hit.chunk.span.start, hit.chunk.span.end):
+                key = (doc.meta.id, first, hash(text))
+                same_paragraph = previous is not None and first - previous[1] <= 0
+                if key not in seen:
+                    seen.add(key)
+                    before = previous if same_paragraph and previous else (0, 0, "")
+                    sentences.append(Sentence(doc.meta.id, doc.meta.source, first, last, text, hit.chunk.section, hit.score / best, before[2], before[0]))
+                previous = (first, last, text)
+        return sentences
+
+    def coverage(self, info: QuestionInfo, text: str) -> float:
+        """IDF-weighted share of the question's content words that ``text`` contains."""
+        asked = {s for s in info.stems if not s.isdigit()} - _GENERIC
+        return round(self.weight(matched(asked, set(stems(text)))) / max(self.weight(asked), 1e-9), 4)
+
+    def score(self, info: QuestionInfo, sentence: Sentence) -> ScoredSentence:
+        asked = {s for s in info.stems if not s.isdigit()} - _GENERIC
+        own = matched(asked, set(stems(sentence.text)))
+        doc = self.documents[sentence.doc_id].meta
+        context = matched(asked, set(stems(f"{' '.join(sentence.section)} {doc.short_title} {doc.title}"))) - own
+        before = matched(asked, set(stems(sentence.previous))) - own - context
+        denominator = max(self.weight(asked), 1e-9)
+        coverage = self.weight(own) / denominator
+        score = coverage + W_SECTION * self.weight(context) / denominator + W_PREVIOUS * self.weight(before) / denominator
+        score += W_RETRIEVAL * sentence.retrieval + W_NEAR * _nearness(sentence.text, own)
+        if info.measures and set(info.measures) <= own:
+            score += W_MEASURE
+        score -= W_WRONG_YEAR * self._year_mismatch(info, sentence)
+        if before and self.weight(before) / denominator >= 0.15 and sentence.previous_start:
+            sentence = _with_previous(sentence)  # the answer needs the sentence before to make sense
+        return ScoredSentence(sentence, round(score, 4), round(coverage, 4))
+
+    def _year_mismatch(self, info: QuestionInfo, sentence: Sentence) -> float:
+        """1 when the sentence is about other years than the asked ones, 0 when it fits."""
+        if not info.years:
+            return 0.0
+        mentioned = set(explicit_years(sentence.text)) or set(explicit_years(sentence.previous))  # "En el mismo periodo ..."
+        mentioned |= set(explicit_years(" ".join(sentence.section)))
+        if mentioned & set(info.years):
+            return 0.0
+        doc_years = set(years_in(self.documents[sentence.doc_id].meta.period))
+        if not mentioned and set(info.years) & doc_years:
+            return 0.0
+        return 1.0
+
+    def best(self, info: QuestionInfo, hits: Sequence[Hit], k: int = 5) -> list[ScoredSentence]:
+        scored = [self.score(info, s) for s in self.candidates(hits)]
+        scored.sort(key=lambda s: (-s.score, s.sentence.source, s.sentence.start))
+        return scored[:k]
+
+
+def figures(text: str) -> list[Number]:
+    """Figures of a sentence that are not years, footnote marks or list numbers."""
+    found = []
+    for n in find_numbers(strip_markers(text)):
+        if n.decimals == 0 and 1900 <= n.value <= 2100 and "," not in n.text and " " not in n.text.strip():
+            continue  # a year
+        found.append(n)
+    return found
+
+
+def figure_for(info: QuestionInfo, text: str, anchor: str = "") -> Number | None:
+    """The figure of ``text`` the question most likely asks for.
+
+    Each figure is charged its distance (in characters) to the nearest
+    anchor word (a year, a month, "meta" — whatever tells two figures of one
+    sentence apart) and to the nearest of the question's content words;
+    the cheapest wins. Figures followed by "por ciento" win percent questions.
+    """
+    candidates = figures(text)
+    if not candidates:
+        return None
+    if info.wants_percent:
+        percent = [n for n in candidates if n.percent or "por ciento" in text[n.end : n.end + 14].lower()]
+        candidates = percent or candidates
+    folded = fold(text)
+    anchors = [m.start() for m in re.finditer(re.escape(fold(anchor)), folded)] if anchor else []
+    words = [m.start() for w in set(info.stems) if len(w) > 3 and not w.isdigit() for m in re.finditer(re.escape(w), folded)]
+
+    def distance(n: Number, points: list[int]) -> float:
+        if not points:
+            return 0.0
+        return min((n.start - p) if p <= n.start else 1.5 * (p - n.end) for p in points)
+
+    return min(candidates, key=lambda n: (distance(n, anchors) + 0.5 * distance(n, words), n.start))
+
+
+def unit_after(text: str, figure: Number) -> str:
+    """The unit printed after a figure: "miles de pensiones", "millones de pesos", "personas"."""
+    tail = text[figure.end : figure.end + 60]
+    match = re.match(r"\s*((?:miles|millones|mil millones)\s+de\s+\w+|por ciento|%|\w+)", tail, re.IGNORECASE)
+    return match.group(1) if match else ""
