@@ -202,6 +202,7 @@ class TableRef:
     title: str
     row: str
     column: str
+    unit: str = ""
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ class Plan:
     operation: str  # difference | sum | ratio | share | percent_change
     anchors: tuple[str, str]  # a word near each figure ("2012", "febrero", "meta")
     labels: tuple[str, str]
+    temporal: bool = True  # two moments (earlier, later) rather than two things
 
 
 def operation_of(question: str) -> str:
@@ -77,23 +78,17 @@ def plan(question: str) -> Plan | None:
         base = question[: summed.start()]
         a, b = summed.group(1), summed.group(2)
         return Plan((f"{_core(base, [])} {a}", f"{_core(base, [])} {b}"), "sum", (a, b), (a, b))
-    if len(set(years)) == 2 and not (months and len(months) == 2):
+    if len(set(years)) == 2:
         first, second = sorted(set(years))
-        core = _core(question, [str(first), str(second)])
-        label_first = "línea base" if "linea base" in folded and first < second else str(first)
-        return Plan((f"{core} {label_first} {first}".strip(), f"{core} {second}"), operation, (str(first), str(second)), (str(first), str(second)))
+        core = _core(question, [str(first), str(second), "línea base", "linea base", *months])
+        baseline = "línea base " if "linea base" in folded else ""  # "entre la línea base 2018 y 2023"
+        return Plan((f"{core} {baseline}{first}".strip(), f"{core} {second}"), operation, (str(first), str(second)), (str(first), str(second)))
     if len(months) == 2:
         year = f" {years[0]}" if years else ""
         core = _core(question, [*months, *(str(y) for y in years)])
         return Plan((f"{core} {months[0]}{year}", f"{core} {months[1]}{year}"), operation, (months[0], months[1]), (months[0], months[1]))
     if len(institutions) == 2:
-        core = _core(question, institutions)
-        return Plan(
-            (f"{core} del {institutions[0]}", f"{core} del {institutions[1]}"),
-            operation,
-            (institutions[0], institutions[1]),
-            (institutions[0], institutions[1]),
-        )
+        return _institution_plan(question, institutions[0], institutions[1], operation)
     if re.search(r"\bsuper\w*\b.{0,20}\bmeta\b", folded):
         core = _core(question, ["meta", "su"])
         year = str(years[0]) if years else ""
@@ -106,6 +101,32 @@ def plan(question: str) -> Plan | None:
             whole_q = " ".join(("el " + whole).replace("¿", "").split())
             return Plan((f"{part.strip(' ?')} {whole_q}", whole_q), "share", ("", ""), ("parte", "total"))
     return None
+
+
+_FILLER = re.compile(
+    r"(?i)^(?:(?:era|fue|fueron|eran|hab[ií]a|hubo|tuvo|ten[ií]a|la|el|los|las|del|de|en|y)\s+)+|(?:\s+(?:del|de la|de los|de las|de|la|el|en|y))+$"
+)
+
+
+def _institution_plan(question: str, first: str, second: str, operation: str) -> Plan:
+    """ "X del IMSS que (Y de) la del ISSSTE": each part keeps its own subject, or shares the first."""
+    at_first = re.search(rf"(?<![\w-]){re.escape(first)}(?![\w-])", question)
+    at_second = re.search(rf"(?<![\w-]){re.escape(second)}(?![\w-])", question)
+    assert at_first is not None and at_second is not None
+    if at_second.start() < at_first.start():
+        first, second, at_first, at_second = second, first, at_second, at_first
+    subject_a = _FILLER.sub("", _core(question[: at_first.start()], []))
+    subject_b = _FILLER.sub("", _core(question[at_first.end() : at_second.start()], []))
+    tail = _core(question[at_second.end() :], [])
+    if not [w for w in subject_b.split() if len(w) > 3]:
+        subject_b = subject_a  # "... del IMSS que la del ISSSTE": the same subject
+    else:
+        head = next((w for w in subject_a.split() if len(w) > 3 and not w[:1].isdigit()), "")
+        if head and head not in subject_b:
+            subject_b = f"{head} {subject_b}"  # "menores ... atendidos": the counted thing is named once
+    return Plan(
+        (f"{subject_a} del {first} {tail}".strip(), f"{subject_b} del {second} {tail}".strip()), operation, (first, second), (first, second), temporal=False
+    )
 
 
 def compute_result(operation: str, first: float, second: float) -> float:
@@ -143,9 +164,11 @@ def result_decimals(operation: str, decimals: tuple[int, int]) -> int:
     return max(decimals) if operation in ("difference", "sum") else 2
 
 
-def describe(operation: str, result: float, decimals: int, unit: str) -> str:
+def describe(operation: str, result: float, decimals: int, unit: str, temporal: bool = True) -> str:
     value = format_es(abs(result), decimals) if operation in ("difference",) else format_es(result, decimals)
     if operation == "difference":
+        if not temporal:
+            return f"diferencia de {value} {unit}".strip()
         direction = "aumento" if result > 0 else "disminución" if result < 0 else "sin cambio"
         return f"{direction} de {value} {unit}".strip()
     if operation == "sum":

@@ -19,11 +19,12 @@ _PERCENT_HEADER = re.compile(r"\b(var|porcentual|estructura|porcentaje)\b")  # "
 
 
 def spanish_unit(raw: str) -> str:
+    """Units as prose: "Miles de Personas" -> "miles de personas"; acronyms ("MDP") stay."""
     unit = " ".join(raw.split()).strip()
     folded = fold(unit)
     if folded in {"porcentaje", "por ciento", "%", "distribucion porcentual"}:
         return "por ciento"
-    return unit[0].lower() + unit[1:] if unit[:1].isupper() and not unit[1:2].isupper() else unit.lower() if unit.isupper() else unit
+    return " ".join(w if w.isupper() and 2 <= len(w) <= 5 and not unit.isupper() else w.lower() for w in unit.split())
 
 
 def cell_unit(table: Table, row: int, column: int, unit_cells: dict[int, str]) -> str:
@@ -66,16 +67,20 @@ def period_label(table: Table, row: int, column: int, document: Document) -> str
 
 
 def cell_citation(table: Table, row: int, column: int, document: Document) -> Citation:
+    """The cell's whole row: its label and every figure of it, so the figure is read in context."""
     cell = table.cell(row, column)
     assert cell is not None
     first = min(table.rows[row].start, cell.line)
+    last = max(table.rows[row].end, cell.line)
     return Citation(
         source=table.source,
-        lines=(first, cell.line),
+        lines=(first, last),
         section=section_label(table.section),
         title=document.meta.title,
-        quote=document.text_at(first, cell.line),
-        table=TableRef(table.id, table.title, " › ".join(table.row_path(row)), table.columns[column].label),
+        quote=document.text_at(first, last),
+        table=TableRef(
+            table.id, table.title, " › ".join(table.row_path(row)), table.columns[column].label, cell_unit(table, row, column, unit_column_values(table))
+        ),
     )
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.answer import compare, compose
-from rag.answer.policy import Candidate, Decision, decide, is_numeric
+from rag.answer.policy import Candidate, Decision, decide, is_numeric, vetoes
 from rag.answer.sentences import ScoredSentence, SentenceScorer, figure_for, figures, unit_after
 from rag.answer.verify import unsupported_figures
 from rag.numbers import format_es, same_value
@@ -116,39 +116,48 @@ class Answerer:
         started = time.perf_counter()
         evidence = self.gather(question, k)
         gathered = time.perf_counter()
-        answer = self._compare(question, evidence, k) if self._is_comparison(evidence) else None
+        comparison = compare.plan(question)
+        answer = None
+        if comparison is not None and self._explicit_comparison(evidence.info, comparison):
+            answer = self._compare(question, evidence, k)
         if answer is None:
             decision = decide(evidence.info, evidence.candidates)
             answer = self._compose(question, decision, evidence)
+            if (
+                comparison is not None
+                and comparison.operation in ("share", "percent_change")
+                and (decision.kind == "abstain" or not _states_percent(answer.text))
+            ):
+                answer = self._compare(question, evidence, k) or answer  # the report doesn't print the share: compute it
         answer = self._verified(answer, evidence)
         timings = {"retrieve_ms": (gathered - started) * 1000, "total_ms": (time.perf_counter() - started) * 1000}
         return Answer(answer.question, answer.text, answer.abstained, answer.citations, answer.mode, answer.derivations, answer.related, timings)
 
     # --- comparisons -------------------------------------------------------------
-    def _is_comparison(self, evidence: Evidence) -> bool:
-        """Two figures are needed, unless the report already prints the comparison (a VAR. % cell)."""
-        comparison_plan = compare.plan(evidence.info.text)
-        if comparison_plan is None:
+    @staticmethod
+    def _explicit_comparison(info: QuestionInfo, comparison: compare.Plan) -> bool:
+        """The question itself asks to compare ("cuántas veces", "sumando", "aumentó entre 2012 y 2020").
+
+        A period written with two years ("de enero de 2023 a junio de 2024")
+        is not a comparison; shares and rates are computed only when the
+        report does not print them (see ``answer``).
+        """
+        if comparison.operation in ("ratio", "sum"):
+            return True
+        if comparison.operation in ("share", "percent_change"):
             return False
-        if comparison_plan.operation == "percent_change" and evidence.cells:
-            header = fold(" ".join(evidence.cells[0].table.columns[evidence.cells[0].cell.column].header))
-            if "var" in header:
-                return False
-        return (
-            evidence.info.comparison
-            or comparison_plan.operation != "difference"
-            or len(evidence.info.years) >= 2
-            or bool(re.search(r"\b(aument|disminu|redu|crec|baj|sub|super)", evidence.info.folded))
-        )
+        return info.comparison or bool(_CHANGE.search(info.folded))
 
     def _compare(self, question: str, evidence: Evidence, k: int) -> Answer | None:
+        """Two figures, brought to one scale, combined, with the arithmetic shown and both cited."""
         comparison = compare.plan(question)
         if comparison is None:
             return None
-        operands = [self._single_figure(part, anchor, k) for part, anchor in zip(comparison.parts, comparison.anchors, strict=True)]
-        if any(o is None for o in operands):
+        options = [self._figures(part, anchor, k) for part, anchor in zip(comparison.parts, comparison.anchors, strict=True)]
+        pair = _compatible_pair(options[0], options[1], frozenset(evidence.info.stems))
+        if pair is None:
             return None
-        (a, a_unit, a_cite, a_dec), (b, b_unit, b_cite, b_dec) = operands  # type: ignore[misc]
+        (a, a_unit, a_cite, a_dec), (b, b_unit, b_cite, b_dec) = pair
         first, second, scale = compare.align(a, a_unit, b, b_unit)
         try:
             result = compare.compute_result(comparison.operation, first, second)
@@ -156,38 +165,44 @@ class Answerer:
             return None
         decimals = compare.result_decimals(comparison.operation, (a_dec, b_dec))
         unit = a_unit if compare.scale_of(a_unit) == scale else b_unit
-        summary = compare.describe(comparison.operation, result, decimals, _base_unit(unit, comparison.operation))
-        shown_a, shown_b = (
-            format_es(first, max(a_dec, 0) if scale == compare.scale_of(a_unit) else 0),
-            format_es(second, b_dec if scale == compare.scale_of(b_unit) else 0),
-        )
+        if comparison.operation == "difference" and not comparison.temporal:
+            first, second, result = (second, first, -result) if result < 0 else (first, second, result)  # larger first
+        summary = compare.describe(comparison.operation, result, decimals, _base_unit(unit, comparison.operation), comparison.temporal)
+        shown_a = format_es(first, a_dec if scale == compare.scale_of(a_unit) else 0)
+        shown_b = format_es(second, b_dec if scale == compare.scale_of(b_unit) else 0)
         arithmetic = _arithmetic(comparison.operation, shown_a, shown_b, format_es(result, decimals))
         text = f"{summary[0].upper()}{summary[1:]}: {comparison.labels[0]} = {shown_a}; {comparison.labels[1]} = {shown_b}; {arithmetic}."
-        operation = _derivation_operation(comparison.operation, first, second)
-        derivation = Derivation(operation[0], operation[1], result if comparison.operation != "difference" else operation[2], decimals)  # type: ignore[arg-type]
+        operation, operands, value = _derivation_operation(comparison.operation, first, second)
+        derivation = Derivation(operation, operands, value, decimals)  # type: ignore[arg-type]
         return Answer(question, text, False, (a_cite, b_cite), derivations=(derivation,), related=tuple(self._related(evidence)))
 
-    def _single_figure(self, question: str, anchor: str, k: int) -> tuple[float, str, Citation, int] | None:
-        """One figure for a sub-question: (value, unit, citation, decimals)."""
+    def _figures(self, question: str, anchor: str, k: int) -> list[Operand]:
+        """Figures that could answer a sub-question, best first: the decision's choice, then the other survivors."""
         evidence = self.gather(question, k)
         decision = decide(evidence.info, evidence.candidates)
-        if decision.kind == "cell" and decision.cell is not None and (value := decision.cell.cell.value) is not None:
-            match = decision.cell
+        chosen = [
+            c
+            for c in evidence.candidates
+            if (decision.cell is not None and c.cell is decision.cell) or (decision.sentence is not None and c.sentence is decision.sentence)
+        ]
+        others = [c for c in evidence.candidates if c not in chosen and not vetoes(evidence.info, c)]
+        operands = [o for c in (chosen + others)[:6] if (o := self._operand(c, evidence.info, anchor)) is not None]
+        return operands
+
+    def _operand(self, candidate: Candidate, info: QuestionInfo, anchor: str) -> Operand | None:
+        if candidate.cell is not None and (value := candidate.cell.cell.value) is not None:
+            match = candidate.cell
             doc = self.documents[match.table.doc_id]
             unit = compose.cell_unit(match.table, match.cell.row, match.cell.column, compose.unit_column_values(match.table))
             return value, unit, compose.cell_citation(match.table, match.cell.row, match.cell.column, doc), match.cell.decimals
-        if decision.kind == "sentence" and decision.sentence is not None:
-            sentence = decision.sentence.sentence
-            figure = figure_for(evidence.info, sentence.text, anchor)
+        if candidate.sentence is not None:
+            sentence = candidate.sentence.sentence
+            figure = figure_for(info, sentence.text, anchor)
             if figure is None:
                 return None
             doc = self.documents[sentence.doc_id]
-            return (
-                figure.value,
-                unit_after(sentence.text, figure),
-                compose.sentence_citation(doc, sentence.start, sentence.end, sentence.section),
-                figure.decimals,
-            )
+            citation = compose.sentence_citation(doc, sentence.start, sentence.end, sentence.section)
+            return figure.value, unit_after(sentence.text, figure), citation, figure.decimals
         return None
 
     def _evidence_text(self, evidence: Evidence) -> str:
@@ -278,12 +293,48 @@ class Answerer:
         return Answer(answer.question, compose.abstention_text("la respuesta no pudo verificarse contra sus fuentes"), True, (), related=answer.related)
 
 
+_CHANGE = re.compile(r"\b(aument\w*|disminu\w*|reduj\w*|redujo|creci\w*|crecio|bajo|bajaron|subio|subieron|super[oó]\w*)\b")
+
+
+def _states_percent(text: str) -> bool:
+    return "por ciento" in text or "%" in text
+
+
 _CAPTION_WORDS = frozenset(stems("cifras periodo enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre resultados"))
 
 
 def _caption_only(title: str) -> bool:
     """A title like "Cifras del periodo enero a diciembre de 2023" names a period, not a subject."""
     return not {w for w in stems(title) if not w.isdigit()} - _CAPTION_WORDS
+
+
+Operand = tuple[float, str, Citation, int]  # value, unit, citation, decimals
+
+
+def _unit_base(unit: str) -> str:
+    """The counted thing of a unit, without its scale: "miles de pensiones" -> "pension"."""
+    words = [w for w in stems(unit) if w not in {"mil", "mill", "millon", "de"}]
+    return words[-1] if words else ""
+
+
+def _compatible_pair(first: Sequence[Operand], second: Sequence[Operand], asked: frozenset[str] = frozenset()) -> tuple[Operand, Operand] | None:
+    """The best-ranked pair whose units count the same thing: pesos with pesos, a percentage with a percentage.
+
+    Among pairs, identical units and units naming what the question counts
+    come first; a figure with no printed unit pairs only when nothing better does.
+    """
+    best: tuple[float, Operand, Operand] | None = None
+    for i, a in enumerate(first):
+        for j, b in enumerate(second):
+            base_a, base_b = _unit_base(a[1]), _unit_base(b[1])
+            if base_a and base_b and base_a != base_b:
+                continue
+            cost: float = i + j + (10 if not base_a or not base_b else 0)
+            cost -= 1.5 if a[1] == b[1] and a[1] else 0
+            cost -= 1.5 if base_a and base_a in asked else 0
+            if best is None or cost < best[0]:
+                best = (cost, a, b)
+    return (best[1], best[2]) if best else None
 
 
 def _base_unit(unit: str, operation: str) -> str:

@@ -240,5 +240,5 @@ def figure_for(info: QuestionInfo, text: str, anchor: str = "") -> Number | None
 def unit_after(text: str, figure: Number) -> str:
     """The unit printed after a figure: "miles de pensiones", "millones de pesos", "personas"."""
     tail = text[figure.end : figure.end + 60]
-    match = re.match(r"\s*((?:miles|millones|mil millones)\s+de\s+\w+|por ciento|%|\w+)", tail, re.IGNORECASE)
-    return match.group(1) if match else ""
+    match = re.match(r"\s*(?:de\s+)?((?:miles|millones|mil millones)\s+de\s+\w+|por ciento|%|[a-záéíóúñ]+)", tail, re.IGNORECASE)
+    return ("por ciento" if figure.percent else "") or (match.group(1) if match else "")

@@ -1,7 +1,8 @@
 """Deterministic citation check: every figure an answer states must be in its citations.
 
 A figure is supported when, after number normalisation (``rag.numbers``), it
-equals a number in one of the cited line spans *as read from the corpus*, or a
+equals a number in one of the cited line spans *as read from the corpus*
+(possibly restated from miles or millones to units: 57 475.9 miles = 57 475 900), or a
 number in a cited table's title, row or column labels (periods taken from a
 column header count as cited through that header), or the result of a
 recorded derivation whose operands are themselves supported. Years named in
@@ -22,7 +23,7 @@ LineReader = Callable[[str, int, int], str]  # (source, start, end) -> exact tex
 def _supported_values(citations: Sequence[Citation], read: LineReader, extra_texts: Iterable[str]) -> list[Number]:
     texts = [read(c.source, c.lines[0], c.lines[1]) for c in citations]
     texts += [c.quote for c in citations]
-    texts += [f"{c.table.title} {c.table.row} {c.table.column}" for c in citations if c.table]
+    texts += [f"{c.table.title} {c.table.row} {c.table.column} {c.table.unit}" for c in citations if c.table]
     texts += list(extra_texts)
     return [n for text in texts for n in find_numbers(strip_markers(text))]
 
@@ -66,9 +67,9 @@ def unsupported_figures(
     results = [d for d in derivations if derivation_holds(d) and all(any(_close_enough(o, s.value) for s in supported) for o in d.operands)]
     missing = []
     for figure in find_numbers(strip_markers(text)):
-        if any(_equal(figure, s.value) for s in supported):
-            continue
-        if any(_equal(figure, r.result) or _equal(figure, abs(r.result)) for r in results):
+        if any(_equal(figure, s.value) or _equal(figure, s.value * 1e3) or _equal(figure, s.value * 1e6) for s in supported):
+            continue  # a cited figure, possibly restated from miles or millones to units
+        if any(_equal(figure, r.result) or _equal(figure, -r.result) for r in results):  # a difference, shown signed or not
             continue
         missing.append(figure.text.strip())
     return missing
