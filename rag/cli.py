@@ -134,33 +134,9 @@ def _cmd_index(args: argparse.Namespace) -> int:
 # --- ask -------------------------------------------------------------------
 
 
-def answer_json(answer: Any) -> dict[str, Any]:
-    """The answer object shared by `rag ask --jsonl` and the API."""
-    from dataclasses import asdict
-
-    return {
-        "answer": answer.text,
-        "abstained": answer.abstained,
-        "citations": [
-            {
-                "source": c.source,
-                "lines": list(c.lines),
-                "section": c.section,
-                "title": c.title,
-                "quote": c.quote,
-                "table": asdict(c.table) if c.table else None,
-            }
-            for c in answer.citations
-        ],
-        "related": [{"source": c.source, "lines": list(c.lines), "section": c.section, "title": c.title, "quote": c.quote} for c in answer.related],
-        "derivations": [{"operation": d.operation, "operands": list(d.operands), "result": d.result} for d in answer.derivations],
-        "mode": answer.mode,
-        "timings_ms": {k: round(v, 2) for k, v in answer.timings_ms.items()},
-    }
-
-
 def _cmd_ask(args: argparse.Namespace) -> int:
     from rag.errors import BadQuestion
+    from rag.serialize import answer_json
 
     if args.jsonl == bool(args.question):
         raise BadQuestion("give either a question or --jsonl", 'e.g. rag ask "¿Cuántos derechohabientes tenía el IMSS al cierre de 2012?"')
@@ -244,20 +220,6 @@ def _open_pipeline() -> Any:
     return Pipeline.open(_settings(), build_if_needed=True, progress=sys.stderr.isatty())
 
 
-def hit_json(hit: Any) -> dict[str, Any]:
-    from rag.types import section_label
-
-    return {
-        "source": hit.chunk.span.source,
-        "lines": [hit.chunk.span.start, hit.chunk.span.end],
-        "section": section_label(hit.chunk.section),
-        "score": round(float(hit.score), 6),
-        "text": hit.chunk.text,
-        "kind": hit.chunk.kind,
-        "table_id": hit.chunk.table_id,
-    }
-
-
 def read_jsonl(stream: IO[str]) -> Iterator[tuple[int, Any, str | None]]:
     """(line number, request id, question or None) — or an error string in place of the question."""
     for number, raw in enumerate(stream, start=1):
@@ -300,6 +262,7 @@ def run_jsonl(stream: IO[str], out: IO[str], answer: Callable[[str], dict[str, A
 
 def _cmd_search(args: argparse.Namespace) -> int:
     from rag.errors import BadQuestion
+    from rag.serialize import hit_json
 
     if args.jsonl == bool(args.question):
         raise BadQuestion("give either a question or --jsonl", 'e.g. rag search "¿Cuántos pensionados tenía el ISSSTE en 2012?"')
