@@ -32,7 +32,7 @@ chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 serve: index
-	$(PY) -m rag.cli search "¿Cuántos derechohabientes tenía el IMSS al cierre de 2012?" --k 3
+	$(PY) -m rag.cli serve --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check rag api eval tests

@@ -97,6 +97,11 @@ def _build_parser() -> argparse.ArgumentParser:
     tables.add_argument("table_id", nargs="?", help="table id (from `rag tables`)")
     tables.add_argument("--json", action="store_true", help="machine-readable output")
     tables.set_defaults(handler=_cmd_tables)
+
+    serve = sub.add_parser("serve", help="serve the HTTP API and the chat widget (needs a fresh index: `rag index`)")
+    serve.add_argument("--host", default=None, help="address to bind (default: settings.host, 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port to bind (default: settings.port, 8000)")
+    serve.set_defaults(handler=_cmd_serve)
     return parser
 
 
@@ -314,6 +319,26 @@ def _cmd_tables(args: argparse.Namespace) -> int:
     for t in tables:
         rows, cols = t.shape
         print(f"{t.id:44s} {t.doc_id:26s} {rows:3d}×{cols:<2d} {t.unit[:22]:22s} {t.title[:70]}")
+    return 0
+
+
+# --- serve -------------------------------------------------------------------
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import time
+
+    started_at = time.monotonic()  # start-up, as /health reports it, includes the imports below
+    from api.main import serve
+    from rag.errors import ConfigError
+    from rag.pipeline import Pipeline
+
+    if args.port is not None and not 1 <= args.port <= 65535:
+        raise ConfigError(f"invalid port {args.port}", "use a port between 1 and 65535")
+    overrides = {name: value for name, value in (("host", args.host), ("port", args.port)) if value is not None}
+    settings = _settings().model_copy(update=overrides)
+    pipeline = Pipeline.open(settings)  # no build here: a missing or stale index fails now, naming `rag index`
+    serve(settings, pipeline, started_at)
     return 0
 
 
