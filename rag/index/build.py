@@ -2,6 +2,11 @@
 
 ``build_index`` is idempotent: when the manifest's inputs key matches the
 corpus, model and settings, it returns at once without loading the model.
+A current build whose manifest is corrupted or whose files are truncated is
+never silently replaced: that takes ``rebuild=True`` (``rag index --rebuild``).
+
+Passages are embedded ``EMBED_SLICE`` at a time, each slice committed to the
+embedding cache, so a killed build resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -15,12 +20,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from rag.chunk import chunk_document
 from rag.corpus import corpus_fingerprint, load_corpus, load_manifest
 from rag.embed import CachedEmbedder, Embedder, SentenceTransformerEmbedder
-from rag.index.store import SCHEMA_VERSION, BuildInputs, IndexStore
+from rag.index.store import SCHEMA_VERSION, BuildInputs, IndexStore, pause_point
 from rag.retrieve.bm25 import BM25Retriever
 from rag.retrieve.dense import DenseRetriever, build_faiss, choose_kind
 from rag.settings import Settings
@@ -32,6 +38,7 @@ CHUNKS_FILE = "chunks.jsonl"
 FAISS_FILE = "faiss.index"
 BM25_DIR = "bm25"
 TABLES_DB = "tables.sqlite"
+EMBED_SLICE = 2048  # ≈ 4 min of CPU embedding: the most a killed build loses
 
 
 @dataclass(frozen=True)
@@ -106,9 +113,14 @@ def build_index(settings: Settings, embedder: Embedder | None = None, rebuild: b
     store = IndexStore(settings.index_dir)
     embedder = embedder or default_embedder(settings)
     inputs = build_inputs(settings, embedder)
-    if not rebuild and store.freshness(inputs) == "fresh":
+    state = store.freshness(inputs)
+    if not rebuild and state == "corrupt":
+        store.manifest()  # raises IndexCorrupt naming the fix
+    if not rebuild and state == "fresh":
         current = store.current()
         assert current is not None
+        store.verify(current, digests=False)  # cheap: a truncated or missing file is refused here
+        store.tidy()
         return BuildReport(current, True, time.perf_counter() - started)
     documents = load_corpus(settings.corpus_dir)
     units, tables = retrieval_units(documents, settings)
@@ -122,9 +134,15 @@ def build_index(settings: Settings, embedder: Embedder | None = None, rebuild: b
         kind = choose_kind(settings.faiss_index, len(units), settings.faiss_hnsw_above)
         index = build_faiss(vectors, kind, settings.faiss_hnsw_m, settings.faiss_hnsw_ef_construction, settings.faiss_hnsw_ef_search)
         DenseRetriever.save_index(index, tmp / FAISS_FILE)
+        pause_point("artifacts")
         write_tables(tmp / TABLES_DB, tables)
         seconds = time.perf_counter() - started
-        counts = {"units": len(units), "passages": sum(u.kind == "passage" for u in units), "rows": sum(u.kind == "table_row" for u in units), "tables": len(tables)}
+        counts = {
+            "units": len(units),
+            "passages": sum(u.kind == "passage" for u in units),
+            "rows": sum(u.kind == "table_row" for u in units),
+            "tables": len(tables),
+        }
         manifest = {
             "schema_version": SCHEMA_VERSION,
             "inputs_key": inputs.key,
@@ -138,15 +156,24 @@ def build_index(settings: Settings, embedder: Embedder | None = None, rebuild: b
             "build_seconds": round(seconds, 2),
         }
         final = store.publish(tmp, manifest)
-    return BuildReport(final, False, time.perf_counter() - started, counts["units"], counts["passages"], counts["rows"], counts["tables"], cached.misses, cached.hits, kind)
+    return BuildReport(
+        final, False, time.perf_counter() - started, counts["units"], counts["passages"], counts["rows"], counts["tables"], cached.misses, cached.hits, kind
+    )
 
 
-def _embed(embedder: CachedEmbedder, units: Sequence[Chunk], progress: bool) -> Any:
+def _embed(embedder: CachedEmbedder, units: Sequence[Chunk], progress: bool) -> np.ndarray:
     bar = tqdm(total=len(units), desc="embedding", unit="unit", file=sys.stderr, disable=not progress, leave=False)
+
+    def advance(count: int) -> None:
+        bar.update(count)
+        pause_point("embedding")
+
+    texts = [u.index_text for u in units]
     try:
-        return embedder.embed_passages([u.index_text for u in units], progress=bar.update)
+        parts = [embedder.embed_passages(texts[i : i + EMBED_SLICE], progress=advance) for i in range(0, len(texts), EMBED_SLICE)]
     finally:
         bar.close()
+    return np.concatenate(parts) if parts else embedder.embed_passages([])
 
 
 def _write_chunks(path: Path, units: Sequence[Chunk]) -> None:

@@ -81,7 +81,7 @@ def test_a_truncated_artifact_is_refused_with_the_fix(tmp_path: Path, tiny_corpu
     report = build_index(settings, HashingEmbedder(), progress=False)
     target = report.build / FAISS_FILE
     target.write_bytes(target.read_bytes()[:100])
-    with pytest.raises(IndexCorrupt, match="faiss.index") as err:
+    with pytest.raises(IndexCorrupt, match=r"faiss\.index") as err:
         Pipeline.open(settings, HashingEmbedder())
     assert "rag index --rebuild" in err.value.hint
 
