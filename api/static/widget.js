@@ -30,7 +30,8 @@
     rate_limited: "Demasiadas preguntas seguidas. Espere un momento e intente de nuevo.",
     unauthorized: "El servicio requiere una clave de acceso.",
   };
-  var DOWN = "El servicio no está disponible en este momento. Intente de nuevo más tarde.";
+  var UNREACHABLE = "No se pudo conectar con el servicio. Compruebe su conexión o intente de nuevo más tarde.";
+  function unavailable(status) { return "El servicio no está disponible en este momento (error " + status + "). Intente de nuevo más tarde."; }
 
   // --- small DOM helpers ------------------------------------------------------
   function el(tag, attrs, children) {
@@ -60,13 +61,13 @@
     return fetch(endpoint + path, Object.assign({ headers: headers }, options || {})).then(
       function (response) {
         if (response.ok) return response.json();
-        if (response.status >= 500) throw new ServiceError(DOWN + " (error " + response.status + ")");
+        if (response.status >= 500) throw new ServiceError(unavailable(response.status));
         return response.json().then(
           function (body) { throw new ServiceError(ERRORS[body.error && body.error.code] || "No se pudo responder (error " + response.status + ")."); },
           function () { throw new ServiceError("No se pudo responder (error " + response.status + ")."); }
         );
       },
-      function () { throw new ServiceError("No se pudo conectar con el servicio. " + DOWN); }
+      function () { throw new ServiceError(UNREACHABLE); }
     );
   }
   var documentsBySource = null; // "corpus/<file>" -> document (id, lines...), fetched once
@@ -195,12 +196,11 @@
     var self = this;
     var uid = "rag-" + Math.random().toString(36).slice(2, 8);
     this.log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Conversación" });
-    this.status = el("p", { class: "status", role: "status", "aria-live": "assertive" });
     this.input = el("textarea", { id: uid + "-q", rows: "2", maxlength: "1000", placeholder: "Escriba su pregunta…", autocomplete: "off" });
     this.send = el("button", { type: "submit", class: "send", text: "Enviar" });
     var form = el("form", { class: "form" }, [el("label", { for: uid + "-q", class: "sr-only", text: "Pregunta" }), this.input, this.send]);
     var header = el("header", { class: "header" }, [el("h2", { id: uid + "-title", text: "Pregunte a los informes de seguridad social" })]);
-    this.panel = el("section", { class: "panel", "aria-labelledby": uid + "-title", id: uid + "-panel" }, [header, this.log, this.status, form]);
+    this.panel = el("section", { class: "panel", "aria-labelledby": uid + "-title", id: uid + "-panel" }, [header, this.log, form]);
     this.viewer = new Viewer(uid);
     if (floating) {
       this.launcher = el("button", { type: "button", class: "launcher", "aria-expanded": "false", "aria-controls": uid + "-panel", text: "Preguntar" });
@@ -248,7 +248,6 @@
     this.busy = true;
     this.send.disabled = true;
     this.input.value = "";
-    this.status.textContent = "";
     this.log.appendChild(el("div", { class: "message user" }, [el("p", { text: question })]));
     var pending = el("div", { class: "message bot pending", "aria-busy": "true" }, [el("p", { text: "Buscando en los informes…" })]);
     this.log.appendChild(pending);
@@ -257,8 +256,7 @@
       .then(function (answer) { pending.replaceWith(self.answerBlock(answer)); })
       .catch(function (error) {
         pending.remove();
-        var message = error instanceof ServiceError ? error.message : DOWN;
-        self.status.textContent = message;
+        var message = error instanceof ServiceError ? error.message : UNREACHABLE;
         self.log.appendChild(el("div", { class: "message bot error", role: "alert" }, [el("p", { text: message })]));
       })
       .then(function () { self.busy = false; self.send.disabled = false; self.scroll(); self.input.focus(); });
@@ -323,7 +321,7 @@
       var first = list.querySelector(".cited");
       if (first) first.scrollIntoView({ block: "center" });
     }).catch(function (error) {
-      self.body.textContent = error instanceof ServiceError ? error.message : DOWN;
+      self.body.textContent = error instanceof ServiceError ? error.message : UNREACHABLE;
     });
   };
   Viewer.prototype.close = function () {
