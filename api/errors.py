@@ -142,13 +142,15 @@ def from_validation(exc: RequestValidationError) -> RagError:
     return InvalidRequest(f"{where}: {first.get('msg', 'invalid value')}", "see the request schema at /docs")
 
 
-def from_http(exc: StarletteHTTPException) -> RagError:
+def from_http(exc: StarletteHTTPException) -> RagError | None:
+    """The framework's own HTTP errors as ours; None for a status this API never produces."""
     if exc.status_code == 404:
         return RouteNotFound("no such endpoint or resource", "see the endpoints at /docs")
     if exc.status_code == 405:
         return MethodNotAllowed("method not allowed on this endpoint", "see the endpoints at /docs")
-    # FastAPI answers 400 only when it cannot decode the body (e.g. invalid UTF-8): malformed JSON for us.
-    return InvalidJSON("the body could not be decoded as UTF-8 JSON", "send UTF-8 encoded JSON")
+    if exc.status_code == 400:  # FastAPI's answer to a body it cannot decode (e.g. invalid UTF-8): malformed JSON
+        return InvalidJSON("the body could not be decoded as UTF-8 JSON", "send UTF-8 encoded JSON")
+    return None
 
 
 def install(app: FastAPI) -> None:
@@ -164,7 +166,11 @@ def install(app: FastAPI) -> None:
 
     async def on_http(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        return error_response(from_http(exc), exc.headers)  # e.g. Allow on a 405
+        converted = from_http(exc)
+        if converted is None:
+            body = error_body(f"http_{exc.status_code}", str(exc.detail))
+            return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+        return error_response(converted, exc.headers)  # keeps e.g. Allow on a 405
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)

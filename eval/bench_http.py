@@ -185,15 +185,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     levels = [int(level) for level in args.concurrency.split(",") if level.strip()]
     questions = load_questions(args.qa, args.limit or None)
     startup: dict[str, float] = {}
+    load_before = os.getloadavg()[0]  # the machine may be shared: say how busy it was
     if args.url:
         results = run_levels(args.url.rstrip("/"), questions, levels, args.api_key)
     else:
         with start_server() as server:
             startup = {"seconds_to_ready": server.seconds_to_ready, "startup_seconds": server.startup_seconds}
             results = run_levels(server.url, questions, levels, args.api_key)
+    load = {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2), "cpus": os.cpu_count() or 0}
     if args.json:
-        print(json.dumps({"startup": startup, "questions": len(questions), "levels": [asdict(r) for r in results]}, indent=2))
+        print(json.dumps({"startup": startup, "questions": len(questions), "load_average_1m": load, "levels": [asdict(r) for r in results]}, indent=2))
         return 0
+    print(f"machine: {load['cpus']} CPUs, 1-minute load average {load['before']} before, {load['after']} after")
     if startup:
         print(f"start-up: ready {startup['seconds_to_ready']:.1f} s after launch (server's own count {startup['startup_seconds']:.1f} s)")
     print(f"POST /ask, {len(questions)} questions from {args.qa.name} per level\n")

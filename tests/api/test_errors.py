@@ -53,12 +53,37 @@ def test_malformed_json_and_schema_errors_are_told_apart() -> None:
 
 
 def test_framework_http_errors_keep_the_shape() -> None:
-    assert errors.status_of(errors.from_http(HTTPException(404))) == 404
-    assert errors.status_of(errors.from_http(HTTPException(405))) == 405
-    assert errors.status_of(errors.from_http(HTTPException(400, "There was an error parsing the body"))) == 422
+    converted = [errors.from_http(HTTPException(status)) for status in (404, 405, 400)]
+    assert [errors.status_of(e) for e in converted if e] == [404, 405, 422]  # 400: a body FastAPI could not decode
+    assert errors.from_http(HTTPException(418)) is None  # passed through with its own status, in the shape
 
 
 def test_documented_responses_use_the_error_model() -> None:
     documented = errors.error_responses(404, 422)
     assert set(documented) == {404, 422}
     assert all(entry["model"] is errors.ErrorPublic for entry in documented.values())
+
+
+def test_unexpected_errors_and_foreign_statuses_keep_the_shape_without_a_traceback() -> None:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    app = FastAPI()
+    errors.install(app)
+
+    @app.get("/teapot")
+    def teapot() -> None:
+        raise HTTPException(418, "short and stout")
+
+    @app.get("/bug")
+    def bug() -> None:
+        raise RuntimeError("secret internals")
+
+    client = TestClient(app, raise_server_exceptions=False)
+    teapot_response = client.get("/teapot")
+    assert teapot_response.status_code == 418
+    assert teapot_response.json() == {"error": {"code": "http_418", "message": "short and stout", "hint": ""}}
+    bug_response = client.get("/bug")
+    assert bug_response.status_code == 500
+    assert bug_response.json()["error"]["code"] == "internal_error"
+    assert "secret internals" not in bug_response.text and "Traceback" not in bug_response.text
