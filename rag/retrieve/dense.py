@@ -3,6 +3,14 @@
 Index type by size (see README, "Scaling"): exact ``IndexFlatIP`` while the
 collection is small, ``IndexHNSWFlat`` beyond ``faiss_hnsw_above`` vectors,
 where exact search would grow linearly with the corpus.
+
+A search runs on ``SEARCH_THREADS`` OpenMP threads. One question is too little
+work to share, and on a busy machine (a server under load, other processes)
+FAISS's threads wait for each other: measured on this 2-core machine under
+load, exact search over 10k vectors took 48 ms p50 with 2 threads and 0.45 ms
+with 1 (``eval.scale``; README, "Scaling"). OpenMP thread counts are per
+calling thread, so it is set on every search; FAISS has its own OpenMP
+runtime, so torch's threads for the query embedding are untouched.
 """
 
 from __future__ import annotations
@@ -15,6 +23,8 @@ import numpy as np
 
 from rag.embed import Embedder
 from rag.types import Chunk, Hit
+
+SEARCH_THREADS = 1
 
 
 def build_faiss(vectors: np.ndarray, kind: str, hnsw_m: int = 32, ef_construction: int = 80, ef_search: int = 128) -> faiss.Index:
@@ -66,6 +76,7 @@ class DenseRetriever:
         k = min(k, len(self.chunks))
         if k <= 0:
             return []
+        faiss.omp_set_num_threads(SEARCH_THREADS)
         scores, ids = self.index.search(np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32), k)
         return [Hit(self.chunks[i], float(s), self.name) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]
 
