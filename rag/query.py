@@ -105,6 +105,7 @@ class QuestionInfo:
     comparison: bool
     measures: tuple[str, ...] = ()  # stems of what is asked about: "¿cuántas atenciones de enfermería" -> ("atencion", "enfermeri")
     counted: tuple[str, ...] = ()  # head nouns of "¿cuántos X?" only: what the figure must count
+    period: tuple[int, ...] = ()  # a continuous period asked for as a whole: "de enero de 2023 a junio de 2024" -> (2023, 2024)
     quoted: tuple[str, ...] = ()  # folded phrases the user quoted: «Otros»
     excluded: tuple[str, ...] = ()  # stems the user ruled out: "sin contar jubilados"
 
@@ -159,6 +160,24 @@ _COUNTED = re.compile(
 )
 
 
+_PERIOD = re.compile(
+    r"\b(?:entre|de|del|desde)\s+(?:(?:el\s+)?\d{1,2}\s+de\s+)?(?:[a-z]+\s+(?:de(?:l)?\s+)?)?(19[5-9]\d|20[0-4]\d)\s+"
+    r"(?:y|a|al|hasta)\s+(?:(?:el\s+)?\d{1,2}\s+de\s+)?(?:[a-z]+\s+(?:de(?:l)?\s+)?)?(19[5-9]\d|20[0-4]\d)\b"
+)
+
+
+def asked_period(folded: str) -> tuple[int, ...]:
+    """Endpoints of a period asked for as a whole: "entre enero de 2023 y junio de 2024" -> (2023, 2024).
+
+    Only month/day-qualified or bare year pairs joined by "a"/"y"/"al"/"hasta";
+    a comparison ("en 2012 y en 2020") has its own planner (``rag.answer.compare``).
+    """
+    match = _PERIOD.search(folded)
+    if not match or match.group(1) == match.group(2):
+        return ()
+    return (int(match.group(1)), int(match.group(2)))
+
+
 def _counted(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m for w in _COUNTED.findall(question) for m in stems(w) if m not in _NOT_MEASURES))
 
@@ -182,6 +201,7 @@ def analyze(question: str) -> QuestionInfo:
         comparison=bool(_COMPARISON.search(question)),
         measures=_measures(question),
         counted=_counted(question),
+        period=asked_period(folded),
         quoted=tuple(fold(q).strip() for q in _QUOTED.findall(question)),
         excluded=tuple(s for phrase in _NEGATION.findall(question) for s in stems(phrase)),
     )

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from rag.answer import compare, compose
 from rag.answer.policy import Candidate, Decision, decide, is_numeric, vetoes
-from rag.answer.sentences import ScoredSentence, SentenceScorer, figure_for, figures, unit_after
+from rag.answer.sentences import ScoredSentence, SentenceScorer, figure_for, figures, percent_figures, unit_after
 from rag.answer.verify import unsupported_figures
 from rag.numbers import format_es, same_value
 from rag.query import QuestionInfo, analyze, explicit_years, institutions_in, years_in
@@ -55,7 +55,7 @@ class Answerer:
         hits = self.search(question, k)
         cells = self.table_matches(question)
         sentences = self.scorer.best(info, hits, 8)
-        candidates = [self._cell_candidate(c, info) for c in cells[:3]] + [self._sentence_candidate(s) for s in sentences[:6]]
+        candidates = [self._cell_candidate(c, info) for c in cells[:3]] + [self._sentence_candidate(s, info) for s in sentences[:6]]
         return Evidence(info, hits, cells, sentences, candidates)
 
     def _cell_candidate(self, match: CellMatch, info: QuestionInfo) -> Candidate:
@@ -68,7 +68,8 @@ class Answerer:
         context = f"{labels} {table.title} {table.unit} {header} {table.lead} {' '.join(table.section)} {doc.meta.title}"
         unit = compose.cell_unit(table, row, column, compose.unit_column_values(table))
         period = compose.period_label(table, row, column, doc)
-        own_words = f"{' '.join(table.row_path(row))} {texts} {header} {table.title} {table.unit}"
+        # The institution is part of what a cell says, though no cell prints it (the sentence does: "el ISSSTE...").
+        own_words = f"{' '.join(table.row_path(row))} {texts} {header} {table.title} {table.unit} {table.institution}"
         return Candidate(
             kind="cell",
             score=match.score,
@@ -79,11 +80,11 @@ class Answerer:
             has_percent=(percent := unit == "por ciento" or "porcentaje" in fold(" ".join(table.row_path(row))) or "%" in match.cell.text),
             has_figure=match.cell.value is not None,
             has_count=not percent,
-            coverage=self.scorer.coverage(info, own_words),
+            coverage=self.scorer.coverage(info, own_words, f"{table.lead} {' '.join(table.section)} {doc.meta.title}"),
             cell=match,
         )
 
-    def _sentence_candidate(self, scored: ScoredSentence) -> Candidate:
+    def _sentence_candidate(self, scored: ScoredSentence, info: QuestionInfo) -> Candidate:
         sentence = scored.sentence
         doc = self.documents[sentence.doc_id]
         section = " ".join(sentence.section)
@@ -96,16 +97,18 @@ class Answerer:
         if not institutions and len(doc.meta.institutions) <= 2:
             institutions = set(doc.meta.institutions)
         stated = figures(sentence.text)
-        percent = [n for n in stated if n.percent or "por ciento" in sentence.text[n.end : n.end + 14].lower()]
+        percent = percent_figures(sentence.text)
+        # What the sentence itself counts; a merged sentence before it only gives context.
+        own_counts = len(percent_figures(sentence.own_text)) < len(figures(sentence.own_text))
         return Candidate(
             kind="sentence",
             score=scored.score,
             context=f"{sentence.text} {section} {doc.meta.title}",
             subject=f"{sentence.text} {sentence.section[-1] if sentence.section else ''}",
-            has_count=len(percent) < len(stated),
+            has_count=own_counts,
             years=frozenset(years),
             institutions=frozenset(institutions),
-            has_percent="porcentaje" in fold(sentence.text) or any(n.percent or "por ciento" in sentence.text[n.end : n.end + 14].lower() for n in stated),
+            has_percent="porcentaje" in fold(sentence.text) or bool(percent),
             has_figure=bool(stated),
             coverage=scored.coverage,
             sentence=scored,
@@ -119,7 +122,7 @@ class Answerer:
         comparison = compare.plan(question)
         answer = None
         if comparison is not None and self._explicit_comparison(evidence.info, comparison):
-            answer = self._compare(question, evidence, k)
+            answer = self._checked(self._compare(question, evidence, k), evidence)
         if answer is None:
             decision = decide(evidence.info, evidence.candidates)
             answer = self._compose(question, decision, evidence)
@@ -128,7 +131,7 @@ class Answerer:
                 and comparison.operation in ("share", "percent_change")
                 and (decision.kind == "abstain" or not _states_percent(answer.text))
             ):
-                answer = self._compare(question, evidence, k) or answer  # the report doesn't print the share: compute it
+                answer = self._checked(self._compare(question, evidence, k), evidence) or answer  # the report doesn't print the share
         answer = self._verified(answer, evidence)
         timings = {"retrieve_ms": (gathered - started) * 1000, "total_ms": (time.perf_counter() - started) * 1000}
         return Answer(answer.question, answer.text, answer.abstained, answer.citations, answer.mode, answer.derivations, answer.related, timings)
@@ -279,6 +282,13 @@ class Answerer:
                 return doc.text_at(start, end)
         return ""
 
+    def _checked(self, answer: Answer | None, evidence: Evidence) -> Answer | None:
+        """A computed answer that fails verification is dropped, so the plain answer gets its chance."""
+        if answer is None:
+            return None
+        verified = self._verified(answer, evidence)
+        return None if verified.abstained else verified
+
     def _verified(self, answer: Answer, evidence: Evidence) -> Answer:
         """Drop an answer whose figures are not all in its citations; fall back to abstaining."""
         if answer.abstained:
@@ -312,26 +322,38 @@ Operand = tuple[float, str, Citation, int]  # value, unit, citation, decimals
 
 
 def _unit_base(unit: str) -> str:
-    """The counted thing of a unit, without its scale: "miles de pensiones" -> "pension"."""
-    words = [w for w in stems(unit) if w not in {"mil", "mill", "millon", "de"}]
+    """The counted thing of a unit, without its scale: "miles de pensiones" -> "pension"; percentages -> "%"."""
+    if unit == "por ciento" or "%" in unit:
+        return "%"
+    words = [w for w in stems(unit) if w not in {"mil", "mill", "millon", "de", "numer"}]
     return words[-1] if words else ""
+
+
+_MONEY_WORDS = ("mont", "import", "pes", "gast", "recurs", "erog", "presupuest", "ingres", "recaud", "aport")
 
 
 def _compatible_pair(first: Sequence[Operand], second: Sequence[Operand], asked: frozenset[str] = frozenset()) -> tuple[Operand, Operand] | None:
     """The best-ranked pair whose units count the same thing: pesos with pesos, a percentage with a percentage.
 
-    Among pairs, identical units and units naming what the question counts
-    come first; a figure with no printed unit pairs only when nothing better does.
+    Among pairs, identical units, units naming what the question counts,
+    money when the question asks for an amount, and the same row of the same
+    kind of table (TOTAL with TOTAL) come first; a figure with no printed
+    unit pairs only when nothing better does, and never with a percentage.
     """
+    money = any(w.startswith(_MONEY_WORDS) for w in asked)
     best: tuple[float, Operand, Operand] | None = None
     for i, a in enumerate(first):
         for j, b in enumerate(second):
             base_a, base_b = _unit_base(a[1]), _unit_base(b[1])
-            if base_a and base_b and base_a != base_b:
+            if (base_a and base_b and base_a != base_b) or ("%" in (base_a, base_b) and base_a != base_b):
                 continue
             cost: float = i + j + (10 if not base_a or not base_b else 0)
             cost -= 1.5 if a[1] == b[1] and a[1] else 0
             cost -= 1.5 if base_a and base_a in asked else 0
+            if money:
+                cost += -2.0 if base_a == base_b == "pes" else 3.0
+            if a[2].table and b[2].table and a[2].table.row == b[2].table.row:
+                cost -= 1.0  # parallel figures: the same row in two years or two institutions
             if best is None or cost < best[0]:
                 best = (cost, a, b)
     return (best[1], best[2]) if best else None

@@ -3,7 +3,9 @@
 Every candidate (the best cells, the best sentences) first faces vetoes, each
 a reason a careful analyst would refuse it:
 
-* period: the question's year is not the figure's period;
+* period: the question's year is not the figure's period, or the question
+  asks for a whole period ("de enero de 2023 a junio de 2024") and the
+  figure covers only part of it;
 * institution: the question names an institution the evidence is not about;
 * programme code or state: named in the question, absent from the evidence;
 * foreign institution: the question is about one the reports don't cover
@@ -97,9 +99,10 @@ def vetoes(info: QuestionInfo, candidate: Candidate) -> tuple[str, ...]:
     """Reasons to refuse this evidence for this question (empty = acceptable)."""
     reasons = []
     context = fold(candidate.context)
-    set(stems(candidate.context))
     if info.years and candidate.years and not set(info.years) & candidate.years:
         reasons.append(f"el dato es de {_years_text(candidate.years)}, no de {_years_text(set(info.years))}")
+    elif info.period and candidate.years and not set(info.period) <= candidate.years and "variation" not in info.intents:
+        reasons.append(f"el dato es de {_years_text(candidate.years)}, no de todo el periodo {info.period[0]}-{info.period[1]}")
     if info.institutions and candidate.institutions and not any(compatible(info.institutions, i) for i in candidate.institutions):
         reasons.append(f"el dato es del {'/'.join(sorted(candidate.institutions))}, no del {'/'.join(info.institutions)}")
     for code in _CODE.findall(info.text):
@@ -145,6 +148,8 @@ def decide(info: QuestionInfo, candidates: Sequence[Candidate], thresholds: Thre
             sentence = candidate
     if cell is not None and sentence is not None and _more_precise(sentence, cell):
         return Decision("sentence", sentence=sentence.sentence)  # the same figure, printed in full
+    if cell is not None and sentence is not None and _rounds_cell(sentence, cell):
+        return Decision("cell", cell=cell.cell)  # the sentence rounds the cell's figure (12.4 millones vs 12 449 609)
     if cell is not None and (sentence is None or cell.coverage + thresholds.cell_margin >= sentence.coverage):
         return Decision("cell", cell=cell.cell)
     if sentence is not None:
@@ -161,6 +166,21 @@ def _more_precise(sentence: Candidate, cell: Candidate) -> bool:
     for figure in figures(sentence.sentence.sentence.text):
         for scale in (1e3, 1e6):
             if figure.decimals < decimals + 3 and abs(figure.value - value * scale) <= 0.5 * 10**-decimals * scale and figure.value != value:
+                return True
+    return False
+
+
+def _rounds_cell(sentence: Candidate, cell: Candidate) -> bool:
+    """Does the sentence print the cell's figure rounded, possibly in a larger unit?"""
+    assert sentence.sentence is not None and cell.cell is not None
+    value = cell.cell.cell.value
+    if value is None or value == 0:
+        return False
+    for figure in figures(sentence.sentence.sentence.text):
+        step = 10.0**-figure.decimals
+        for scale in (1.0, 1e-3, 1e-6):
+            scaled = value * scale
+            if abs(figure.value - scaled) <= 0.5 * step and (figure.value != scaled or scale != 1.0) and abs(scaled) >= 10 * step:
                 return True
     return False
 

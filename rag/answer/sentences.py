@@ -70,7 +70,8 @@ def _common_prefix(a: str, b: str) -> str:
 def _with_previous(sentence: Sentence) -> Sentence:
     from dataclasses import replace
 
-    return replace(sentence, start=sentence.previous_start, text=f"{sentence.previous} {sentence.text}", previous="", previous_start=0)
+    merged = f"{sentence.previous} {sentence.text}"
+    return replace(sentence, start=sentence.previous_start, text=merged, previous="", previous_start=0, own_from=len(merged) - len(sentence.text))
 
 
 @dataclass(frozen=True)
@@ -84,13 +85,18 @@ class Sentence:
     retrieval: float  # normalised score of the passage it came from
     previous: str = ""  # the sentence before it in the same paragraph ("... los objetivos sean de resultados.")
     previous_start: int = 0
+    own_from: int = 0  # where the sentence itself starts in ``text`` when the one before was merged in
+
+    @property
+    def own_text(self) -> str:
+        return self.text[self.own_from :]
 
 
 @dataclass(frozen=True)
 class ScoredSentence:
     sentence: Sentence
     score: float
-    coverage: float
+    coverage: float  # the question explained by the sentence, its context and the sentence before (see SentenceScorer.coverage)
 
 
 def split_sentences(document: Document, start: int, end: int) -> Iterator[tuple[int, int, str]]:
@@ -160,10 +166,13 @@ class SentenceScorer:
                 previous = (first, last, text)
         return sentences
 
-    def coverage(self, info: QuestionInfo, text: str) -> float:
-        """IDF-weighted share of the question's content words that ``text`` contains."""
+    def coverage(self, info: QuestionInfo, text: str, context: str = "") -> float:
+        """IDF-weighted share of the question's content words that ``text`` contains,
+        words found only in its ``context`` (section, lead, document title) at W_SECTION."""
         asked = {s for s in info.stems if not s.isdigit()} - _GENERIC
-        return round(self.weight(matched(asked, set(stems(text)))) / max(self.weight(asked), 1e-9), 4)
+        own = matched(asked, set(stems(text)))
+        around = matched(asked - own, set(stems(context))) if context else set()
+        return round((self.weight(own) + W_SECTION * self.weight(around)) / max(self.weight(asked), 1e-9), 4)
 
     def score(self, info: QuestionInfo, sentence: Sentence) -> ScoredSentence:
         asked = {s for s in info.stems if not s.isdigit()} - _GENERIC
@@ -172,15 +181,15 @@ class SentenceScorer:
         context = matched(asked, set(stems(f"{' '.join(sentence.section)} {doc.short_title} {doc.title}"))) - own
         before = matched(asked, set(stems(sentence.previous))) - own - context
         denominator = max(self.weight(asked), 1e-9)
-        coverage = self.weight(own) / denominator
-        score = coverage + W_SECTION * self.weight(context) / denominator + W_PREVIOUS * self.weight(before) / denominator
+        explained = (self.weight(own) + W_SECTION * self.weight(context) + W_PREVIOUS * self.weight(before)) / denominator
+        score = explained
         score += W_RETRIEVAL * sentence.retrieval + W_NEAR * _nearness(sentence.text, own)
         if info.measures and set(info.measures) <= own:
             score += W_MEASURE
         score -= W_WRONG_YEAR * self._year_mismatch(info, sentence)
         if before and self.weight(before) / denominator >= 0.15 and sentence.previous_start:
             sentence = _with_previous(sentence)  # the answer needs the sentence before to make sense
-        return ScoredSentence(sentence, round(score, 4), round(coverage, 4))
+        return ScoredSentence(sentence, round(score, 4), round(explained, 4))
 
     def _year_mismatch(self, info: QuestionInfo, sentence: Sentence) -> float:
         """1 when the sentence is about other years than the asked ones, 0 when it fits."""
@@ -211,6 +220,31 @@ def figures(text: str) -> list[Number]:
     return found
 
 
+_PERCENT_AFTER = re.compile(r"\s*(?:%|por\s+ciento)", re.IGNORECASE)
+_BARE_AFTER = re.compile(r"\s*(?:[,;]|y\b|al?\b|en\b|a\s+la\b|el\s+restante\b)", re.IGNORECASE)
+
+
+def is_percent(text: str, figure: Number, enumerating: bool = False) -> bool:
+    """A percentage: "%" or "por ciento" after it, or, in a list opened by one
+    ("63.5 por ciento fueron familiares...; 21.9, trabajadores activos; 7.5, ..."),
+    a bare figure followed only by a comma, "y" or "al"."""
+    if figure.percent or _PERCENT_AFTER.match(text, figure.end):
+        return True
+    return enumerating and figure.decimals <= 1 and bool(_BARE_AFTER.match(text, figure.end))
+
+
+def percent_figures(text: str) -> list[Number]:
+    """Figures of ``text`` that are percentages, continuing enumerations (see ``is_percent``)."""
+    found: list[Number] = []
+    enumerating = False
+    for figure in figures(text):
+        percent = is_percent(text, figure, enumerating)
+        if percent:
+            found.append(figure)
+        enumerating = percent
+    return found
+
+
 def figure_for(info: QuestionInfo, text: str, anchor: str = "") -> Number | None:
     """The figure of ``text`` the question most likely asks for.
 
@@ -223,8 +257,7 @@ def figure_for(info: QuestionInfo, text: str, anchor: str = "") -> Number | None
     if not candidates:
         return None
     if info.wants_percent:
-        percent = [n for n in candidates if n.percent or "por ciento" in text[n.end : n.end + 14].lower()]
-        candidates = percent or candidates
+        candidates = percent_figures(text) or candidates
     folded = fold(text)
     anchors = [m.start() for m in re.finditer(re.escape(fold(anchor)), folded)] if anchor else []
     words = [m.start() for w in set(info.stems) if len(w) > 3 and not w.isdigit() for m in re.finditer(re.escape(w), folded)]

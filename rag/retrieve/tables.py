@@ -59,6 +59,7 @@ W_RETRIEVAL = 0.5
 W_EXCLUDED = 1.5
 W_OFF_MEASURE = 2.0
 W_CODE = 0.8
+W_WHOLE = 0.6
 
 
 def _words(text: str) -> set[str]:
@@ -170,7 +171,23 @@ class TableLookup:
             score -= W_EXCLUDED  # "pensionados (sin contar jubilados)"
         if "total" in asked and not own & {"total"} and any(r.parent == row for r in table.rows):
             score += 0.3  # "el total de pensionados": the group row, not one of its parts
+        if _is_total(table, row) and not asked & self._label_words[table.id] and not (asked & self._row_vocabulary) - own - self._context_words(table):
+            score += W_WHOLE  # no row here or elsewhere is named: the question asks for the table's subject as a whole
         return score, tuple(sorted(explained))
+
+    @cached_property
+    def _label_words(self) -> dict[str, set[str]]:
+        """Per table, the words of all its row labels except total rows."""
+        return {t.id: {w for r in t.rows if not _is_total(t, r.index) for w in _words(r.label)} for t in self.tables.values()}
+
+    @cached_property
+    def _row_vocabulary(self) -> set[str]:
+        """Words that name rows somewhere in the corpus (labels and text cells)."""
+        return {w for t in self.tables.values() for r in t.rows for w in _words(r.label) | self._row_text_words(t, r.index)}
+
+    def _context_words(self, table: Table) -> set[str]:
+        primary, lead, doc = self._table_words[table.id]
+        return primary | lead | doc | _words(" ".join(" ".join(c.header) for c in table.columns))
 
     def column_score(self, info: QuestionInfo, table: Table, column: Column, row_words: set[str]) -> float:
         header_text = " ".join(column.header)
@@ -282,6 +299,14 @@ class TableLookup:
                 matches.append(CellMatch(table, cell, round(score, 4), matched))
         matches.sort(key=lambda m: (-m.score, m.table.id, m.cell.row, m.cell.column))
         return matches[:k]
+
+
+def _is_total(table: Table, row: int) -> bool:
+    """A "TOTAL" row, or a top-level row that groups all the others."""
+    label = fold(table.rows[row].label).strip()
+    if label.startswith(("total", "suma")):
+        return True
+    return row == 0 and table.rows[row].parent is None and len(table.rows) > 1 and all(r.parent is not None for r in table.rows[1:])
 
 
 def _content_stems(text: str) -> list[str]:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 from rag.layout import Region, is_tsv_line
 from rag.numbers import parse_cell
+from rag.query import years_in
 from rag.tables.draft import DraftRow, DraftTable, clean_label, footnote_marks
 from rag.types import Document, SectionPath
 
@@ -61,7 +62,10 @@ def parse(document: Document, region: Region, section: SectionPath) -> DraftTabl
     while draft.headers and not any(draft.headers[-1]) and all(not c[len(draft.headers) + stub - 1] for _, c in body):
         draft.headers.pop()  # trailing empty columns
     draft.header_lines = [lines[0][0]] * len(draft.headers)
-    draft.unit = _unit(draft.title, header_rows)
+    corner = header_rows[0][0]
+    if corner and years_in(corner) and corner not in draft.title:
+        draft.title = f"{draft.title} ({corner})"  # "Enero 2023 a junio 2024" over the labels is the table's period
+    draft.unit = _unit(draft.title, corner)
     _rows(draft, body, header_rows, stub)
     return draft
 
@@ -102,8 +106,10 @@ def _header_paths(rows: list[list[str]]) -> list[tuple[str, ...]]:
     return [tuple(filled[level][j] for level in range(len(rows)) if filled[level][j]) for j in range(width)]
 
 
-def _unit(title: str, header_rows: list[list[str]]) -> str:
-    for text in [title, *(" ".join(r) for r in header_rows)]:
+def _unit(title: str, corner: str) -> str:
+    """The unit of the whole table. A unit in one column's header ("Importe (millones de pesos)")
+    belongs to that column only; ``rag.answer.compose.cell_unit`` reads it there."""
+    for text in (title, corner):
         match = _UNIT_IN_TEXT.search(text)
         if match:
             return match.group(1).strip()
