@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from rag.answer.engine import Answerer
+from rag.answer.llm import LLMAnswerer, openai_chat
 from rag.corpus import load_corpus
 from rag.embed import Embedder
 from rag.errors import BadQuestion
@@ -34,6 +35,7 @@ from rag.tablestore import TableStore
 from rag.types import Answer, CellMatch, Chunk, Document, Hit
 
 RETRIEVERS = ("hybrid", "bm25", "dense")
+MODES = ("extractive", "llm")
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,16 @@ class Pipeline:
         text = validate_question(question, self.settings.max_question_chars)
         if k is not None and not 1 <= k <= 50:
             raise BadQuestion(f"k must be between 1 and 50, got {k}")
+        if mode is not None and mode not in MODES:
+            raise BadQuestion(f"unknown mode {mode!r}", f"choose one of {', '.join(MODES)}")
+        if mode == "llm":
+            return self.llm_answerer.answer(text, k or 8)
         return self.answerer.answer(text, k or 8)
+
+    @cached_property
+    def llm_answerer(self) -> LLMAnswerer:
+        """Built on first use; raises ConfigError (not cached) while RAG_LLM_BASE_URL is unset."""
+        return LLMAnswerer(self.answerer, openai_chat(self.settings))
 
     def timed_search(self, question: str, k: int | None = None, retriever: str = "hybrid") -> tuple[list[Hit], float]:
         started = time.perf_counter()
