@@ -145,6 +145,10 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
     if args.jsonl == bool(args.question):
         raise BadQuestion("give either a question or --jsonl", 'e.g. rag ask "¿Cuántos derechohabientes tenía el IMSS al cierre de 2012?"')
+    if args.mode == "llm":
+        from rag.answer.llm import require_endpoint
+
+        require_endpoint(_settings())  # fail before loading the index, not once per --jsonl line
     pipeline = _open_pipeline()
     empty = {"answer": "", "abstained": True, "citations": [], "timings_ms": {}}
     if args.jsonl:

@@ -74,3 +74,54 @@ def test_tables_list_show_and_json(pipeline: object) -> None:
     assert detail["institution"] == "ISSSTE" and detail["unit"] == "Personas"
     missing = rag("tables", "show", "no-such-table")
     assert missing.returncode == 2 and "no table with id" in missing.stderr
+
+
+ANSWER_KEYS = {"answer", "abstained", "citations", "related", "derivations", "mode", "timings_ms"}  # rag.serialize.answer_json
+CITATION_KEYS = {"source", "lines", "section", "title", "quote", "table"}
+
+
+def _check_citation(citation: dict[str, object]) -> None:
+    assert set(citation) == CITATION_KEYS
+    assert isinstance(citation["source"], str) and (PROJECT_ROOT / citation["source"]).is_file()
+    lines = citation["lines"]
+    assert isinstance(lines, list) and len(lines) == 2 and 1 <= lines[0] <= lines[1]
+    assert isinstance(citation["section"], str) and isinstance(citation["title"], str) and citation["quote"]
+    table = citation["table"]
+    assert table is None or (isinstance(table, dict) and {"id", "title", "row", "column", "unit"} == set(table))
+
+
+@pytest.mark.slow
+def test_ask_jsonl_contract_with_good_and_bad_lines(pipeline: object) -> None:
+    lines = [
+        json.dumps({"id": "q1", "question": "¿Cuántos derechohabientes tenía el IMSS al cierre de 2012?"}),
+        "{not json",
+        json.dumps({"id": "q3", "question": ""}),
+        json.dumps({"id": "q4", "pregunta": "sin la clave question"}),
+        json.dumps({"id": "q5", "question": "¿Cuántos trabajadores tenía Pemex en 2012?"}),
+    ]
+    result = rag("ask", "--jsonl", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "3 line(s) could not be answered" in result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["q1", None, "q3", "q4", "q5"]
+    for line in out:  # every line, answered or not, has the documented keys with their types
+        assert isinstance(line["answer"], str) and isinstance(line["abstained"], bool)
+        assert isinstance(line["citations"], list) and isinstance(line["timings_ms"], dict)
+        for citation in line["citations"]:
+            _check_citation(citation)
+    answered, abstained = out[0], out[4]
+    assert set(answered) == {"id", *ANSWER_KEYS} and set(abstained) == {"id", *ANSWER_KEYS}
+    assert not answered["abstained"] and answered["citations"] and answered["mode"] == "extractive"
+    assert all(isinstance(v, float) for v in answered["timings_ms"].values()) and "total_ms" in answered["timings_ms"]
+    assert abstained["abstained"] and abstained["citations"] == []
+    for bad, says in ((out[1], "line 2: invalid JSON"), (out[2], "empty"), (out[3], "'question' must be a string")):
+        assert says in bad["error"] and bad["abstained"] and bad["citations"] == [] and bad["answer"] == ""
+        assert set(bad) == {"id", "error", "answer", "abstained", "citations", "timings_ms"}
+
+
+def test_ask_mode_llm_without_endpoint_fails_fast_with_one_line() -> None:
+    env = {k: v for k, v in ENV.items() if k != "RAG_LLM_BASE_URL"}
+    command = [sys.executable, "-m", "rag.cli", "ask", "--mode", "llm", "¿Cuántos derechohabientes tenía el IMSS en 2012?"]
+    result = subprocess.run(command, check=False, capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=120)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "RAG_LLM_BASE_URL" in result.stderr

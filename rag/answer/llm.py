@@ -31,7 +31,8 @@ Design (issue 4):
   (mode always names who wrote the text) and ``timings_ms`` carries
   ``llm_ms`` (the attempt). The reason is logged at WARNING on ``rag.llm``.
   The service never returns an unverified LLM answer and never fails a
-  request because the LLM did.
+  request because the LLM did. (The fallback retrieves a second time; its
+  ``retrieve_ms`` is in the answer's ``timings_ms`` next to ``llm_ms``.)
 
 The model cannot compute: a difference it works out itself is not in the
 evidence and is rejected, and the extractive comparison answers instead.
@@ -97,13 +98,19 @@ class Reply:
     abstained: bool
 
 
-def openai_chat(settings: Settings) -> Chat:
-    """A ``Chat`` over an OpenAI-compatible endpoint, through LangChain's ``ChatOpenAI``."""
+def require_endpoint(settings: Settings) -> str:
+    """The configured base URL, or a ConfigError saying how to set it."""
     if not settings.llm_base_url:
         raise ConfigError(
             "mode llm needs an LLM endpoint and RAG_LLM_BASE_URL is not set",
             "set RAG_LLM_BASE_URL (e.g. http://localhost:11434/v1) and RAG_LLM_MODEL, or use mode extractive",
         )
+    return settings.llm_base_url
+
+
+def openai_chat(settings: Settings) -> Chat:
+    """A ``Chat`` over an OpenAI-compatible endpoint, through LangChain's ``ChatOpenAI``."""
+    base_url = require_endpoint(settings)
     try:
         from langchain_core.messages import HumanMessage, SystemMessage
         from langchain_openai import ChatOpenAI
@@ -111,7 +118,7 @@ def openai_chat(settings: Settings) -> Chat:
         raise ConfigError("mode llm needs langchain-openai", "pip install langchain-openai") from exc
     model = ChatOpenAI(
         model=settings.llm_model,
-        base_url=settings.llm_base_url,
+        base_url=base_url,
         api_key=settings.llm_api_key.get_secret_value() or "unused",  # local servers take any key; the client insists on one
         timeout=settings.llm_timeout_s,
         max_retries=0,  # a retry would multiply the timeout; the extractive answer is the retry
@@ -125,7 +132,7 @@ def openai_chat(settings: Settings) -> Chat:
         try:
             reply = model.invoke([SystemMessage(system), HumanMessage(user)])
         except (openai.OpenAIError, httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-            raise LLMError(f"the LLM endpoint failed: {type(exc).__name__}: {exc}", f"check {settings.llm_base_url}") from exc
+            raise LLMError(f"the LLM endpoint failed: {type(exc).__name__}: {exc}", f"check {base_url}") from exc
         return reply.content if isinstance(reply.content, str) else str(reply.content)
 
     return chat
