@@ -6,7 +6,12 @@
 * number match: one of the answer's numbers equals the gold value at the
   gold's precision, after the shared normalisation (``rag.numbers``);
 * text match: at least 80 % of the gold phrase's content words
-  (accent-folded) appear in the answer.
+  (accent-folded) appear in the answer;
+* abstention: recall = abstained unanswerable / unanswerable, precision =
+  abstained unanswerable / abstained, false rate = abstained answerable /
+  answerable;
+* percentile: nearest rank (the smallest value with at least q % of the
+  values at or below it).
 """
 
 from __future__ import annotations
@@ -67,6 +72,26 @@ def answer_correct(answer: str, abstained: bool, gold_answer: str, answer_type: 
     if answer_type == "number":
         return number_match(answer, gold_answer)
     return text_match(answer, gold_answer)
+
+
+def abstention_metrics(abstained: Sequence[bool], unanswerable: Sequence[bool]) -> dict[str, float]:
+    """Recall, precision and false rate of abstaining, over parallel flags per question.
+
+    With nothing abstained, precision is 1.0 (no wrong abstention was made); with
+    no question of a group, that group's rate is 0.0.
+    """
+    if len(abstained) != len(unanswerable):
+        raise ValueError("abstained and unanswerable must have one flag per question")
+    pairs = list(zip(abstained, unanswerable, strict=True))
+    right = sum(a and u for a, u in pairs)
+    n_abstained = sum(a for a, _ in pairs)
+    n_unanswerable = sum(u for _, u in pairs)
+    wrong = sum(a and not u for a, u in pairs)
+    return {
+        "abstention.recall": right / n_unanswerable if n_unanswerable else 0.0,
+        "abstention.precision": right / n_abstained if n_abstained else 1.0,
+        "abstention.false_rate": wrong / (len(pairs) - n_unanswerable) if len(pairs) > n_unanswerable else 0.0,
+    }
 
 
 def percentile(values: Sequence[float], q: float) -> float:

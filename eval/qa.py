@@ -39,7 +39,7 @@ def _parse_line(raw: str, number: int, where: str) -> QAItem:
     try:
         item = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise QAFormatError(f"{where}:{number}: not valid JSON ({exc.msg})", "each line must be one JSON object") from exc
+        raise QAFormatError(f"{where}:{number}: not valid JSON ({exc.msg} at column {exc.colno})", "each line must be one JSON object") from exc
     if not isinstance(item, dict):
         raise QAFormatError(f"{where}:{number}: expected a JSON object", "see ../shared/qa-format.md")
     for name in _FIELDS:

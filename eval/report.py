@@ -28,6 +28,7 @@ TABLE_METRICS = (
     "latency.p95_ms",
     "latency.max_ms",
 )
+QUOTE_CHARS = 300
 CHART_METRICS = ("retrieval.recall@5", "answer.accuracy", "citation.accuracy", "abstention.recall")
 
 
@@ -59,11 +60,31 @@ def failures(records: Sequence[Record]) -> str:
             problems.append("citation misses the evidence")
         if r.unsupported:
             problems.append(f"figures not in citations: {', '.join(r.unsupported)}")
-        cited = "; ".join(f"{c['source']}:{c['lines'][0]}-{c['lines'][1]}" for c in r.citations) or "—"
         out.append(
-            f"### {r.id} ({r.kind}) — {', '.join(problems)}\n\n- Pregunta: {r.question}\n- Esperado: {r.expected}\n- Respuesta: {r.answer}\n- Citas: {cited}\n"
+            f"### {r.id} ({r.kind}) — {', '.join(problems)}\n\n- Pregunta: {r.question}\n- Esperado: {r.expected}\n- Respuesta: {_one_line(r.answer)}\n"
+            f"- Citas:{_cited(r.citations)}\n"
         )
     return "\n".join(out) if out else "None.\n"
+
+
+def _one_line(text: str, limit: int = QUOTE_CHARS) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _cited(citations: Sequence[dict[str, Any]]) -> str:
+    if not citations:
+        return " —"
+    return "".join(f"\n  - `{c['source']}:{c['lines'][0]}-{c['lines'][1]}` «{_one_line(str(c.get('quote', '')))}»" for c in citations)
+
+
+def failed_ids(records: Mapping[str, Sequence[Record]]) -> str:
+    """One line per system: the ids it got wrong, so baselines can be compared question by question."""
+    lines = []
+    for system, rs in records.items():
+        wrong = [r.id for r in rs if not r.correct]
+        lines.append(f"- **{system}** ({len(wrong)}): {', '.join(wrong) or '—'}")
+    return "\n".join(lines)
 
 
 def chart(results: Mapping[str, float], path: Path, systems: Sequence[str] = SYSTEMS) -> None:
@@ -80,9 +101,9 @@ def chart(results: Mapping[str, float], path: Path, systems: Sequence[str] = SYS
         bars = ax.bar(positions, values, width, label="hybrid + tables" if system == PRIMARY else system)
         ax.bar_label(bars, fmt="%.2f", fontsize=7)
     ax.set_xticks([j + width * (len(systems) - 1) / 2 for j in range(len(CHART_METRICS))], CHART_METRICS)
-    ax.set_ylim(0, 1.1)
+    ax.set_ylim(0, 1.22)
     ax.set_title("Systems compared on the gold QA set")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper center", ncol=len(systems), fontsize=8, frameon=False)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -109,7 +130,13 @@ def write(out_dir: Path, results: Mapping[str, float], records: Mapping[str, Seq
         "",
         "![systems](systems.png)",
         "",
-        "## Failures of the full system",
+        "## Wrong answers by system",
+        "",
+        failed_ids(records),
+        "",
+        f"## Failures of the {'full system' if PRIMARY in records else next(iter(records))}",
+        "",
+        "Wrong answers, citations that miss the evidence, and figures absent from the citations.",
         "",
         failures(primary),
     ]

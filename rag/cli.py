@@ -172,25 +172,31 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
 # --- eval ------------------------------------------------------------------
 
+EVAL_SYSTEMS = ("bm25", "dense", "hybrid", "full")  # = eval.run.SYSTEMS, kept here so a bad QA file fails before heavy imports
+
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     import time
 
     from eval.qa import load_qa
-    from eval.report import metrics_table, write
-    from eval.run import SYSTEMS, evaluate, provenance
     from rag.errors import ConfigError
-    from rag.pipeline import Pipeline
     from rag.settings import PROJECT_ROOT
 
-    settings = _settings()
     systems = tuple(s.strip() for s in args.systems.split(",") if s.strip())
-    unknown = [s for s in systems if s not in SYSTEMS]
+    unknown = [s for s in systems if s not in EVAL_SYSTEMS]
     if unknown or not systems:
-        raise ConfigError(f"unknown system {unknown[0] if unknown else '(none)'}", f"choose from {', '.join(SYSTEMS)}")
+        raise ConfigError(f"unknown system {unknown[0] if unknown else '(none)'}", f"choose from {', '.join(EVAL_SYSTEMS)}")
+    settings = _settings()
     qa_path = args.qa or PROJECT_ROOT / "eval" / "qa.jsonl"
-    items = load_qa(qa_path, settings.corpus_dir)  # fails with the line and field before any work
-    pipeline = Pipeline.open(settings, build_if_needed=True, progress=sys.stderr.isatty())
+    items = load_qa(qa_path, settings.corpus_dir)  # fails with the line and field before the model or index load
+
+    from eval.report import metrics_table, write
+    from eval.run import QueryEmbeddingMemo, evaluate, provenance
+    from rag.index.build import default_embedder
+    from rag.pipeline import Pipeline
+
+    # A stale index is refused (run `rag index`), as `rag serve` does: an evaluation never rebuilds.
+    pipeline = Pipeline.open(settings, embedder=QueryEmbeddingMemo(default_embedder(settings)))
     started = time.perf_counter()
     results, records = evaluate(pipeline, items, systems, progress=sys.stderr.isatty())
     meta = {**provenance(pipeline, qa_path), "eval_seconds": round(time.perf_counter() - started, 1)}
