@@ -3,9 +3,11 @@
 * ``SentenceTransformerEmbedder``: the real model (multilingual-e5-small by
   default). e5 was trained with "query: " / "passage: " prefixes and loses
   accuracy without them, so the prefixes are settings applied here, once.
-  A question is embedded on ``QUERY_THREADS`` torch thread and its vector is
-  kept for the next few calls (``ask`` embeds the same question twice: for
-  the passage search and for the table-row search).
+  A question is embedded on ``QUERY_THREADS`` torch thread, and each thread
+  keeps the vector of its last question: ``ask`` looks the same question up
+  twice (passage search, then table-row search) and now embeds it once.
+  Nothing is shared between threads, so a benchmark repeating questions
+  across requests still pays for every embedding.
 * ``HashingEmbedder``: a deterministic fake for unit tests of *other* stages.
 * ``CachedEmbedder``: keys vectors by sha256(model fingerprint, prefix, text)
   in SQLite, so a small corpus change re-embeds only the changed chunks.
@@ -18,7 +20,6 @@ import json
 import os
 import sqlite3
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -36,7 +37,6 @@ ProgressFn = Callable[[int], None]
 # ``threads`` (or torch's default). Thread counts are per calling thread under
 # OpenMP, so they are set on every call.
 QUERY_THREADS = 1
-QUERY_MEMO_SIZE = 256
 
 
 class Embedder(Protocol):
@@ -80,8 +80,7 @@ class SentenceTransformerEmbedder:
         self._lock = threading.Lock()
         self._fingerprint = model_fingerprint(model)
         self._passage_threads = threads
-        self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._memo_lock = threading.Lock()
+        self._last_query = threading.local()  # .text and .vector: this thread's last question
 
     @property
     def fingerprint(self) -> str:
@@ -121,18 +120,12 @@ class SentenceTransformerEmbedder:
             raise ModelUnavailable(f"cannot load embedding model {self.model_name}: {exc}", "check RAG_EMBEDDING_MODEL, or run `make model`") from exc
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        if len(texts) != 1:
-            return self._encode(texts, self.query_prompt, None, QUERY_THREADS)
-        with self._memo_lock:
-            known = self._memo.get(texts[0])
-            if known is not None:
-                self._memo.move_to_end(texts[0])
-                return known.copy()
+        last = self._last_query
+        if len(texts) == 1 and getattr(last, "text", None) == texts[0]:
+            return np.array(last.vector)
         vectors = self._encode(texts, self.query_prompt, None, QUERY_THREADS)
-        with self._memo_lock:
-            self._memo[texts[0]] = vectors.copy()
-            if len(self._memo) > QUERY_MEMO_SIZE:
-                self._memo.popitem(last=False)
+        if len(texts) == 1:
+            last.text, last.vector = texts[0], vectors.copy()
         return vectors
 
     def embed_passages(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
