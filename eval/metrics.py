@@ -10,6 +10,8 @@
 * abstention: recall = abstained unanswerable / unanswerable, precision =
   abstained unanswerable / abstained, false rate = abstained answerable /
   answerable;
+* Wilson score interval (Wilson 1927; Agresti & Coull 1998) for a rate such
+  as accuracy, so a 40-question set is read with its uncertainty;
 * percentile: nearest rank (the smallest value with at least q % of the
   values at or below it).
 """
@@ -92,6 +94,25 @@ def abstention_metrics(abstained: Sequence[bool], unanswerable: Sequence[bool]) 
         "abstention.precision": right / n_abstained if n_abstained else 1.0,
         "abstention.false_rate": wrong / (len(pairs) - n_unanswerable) if len(pairs) > n_unanswerable else 0.0,
     }
+
+
+WILSON_Z95 = 1.959964  # two-sided 95 % normal quantile
+
+
+def wilson_interval(successes: int, n: int, z: float = WILSON_Z95) -> tuple[float, float]:
+    """Wilson score interval for ``successes`` out of ``n``: (centre -+ half) / (1 + z²/n).
+
+    centre = p + z²/2n, half = z * sqrt(p(1-p)/n + z²/4n²); (0, 1) when n is 0.
+    """
+    if n <= 0:
+        return 0.0, 1.0
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes must be between 0 and n={n}, got {successes}")
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = p + z * z / (2 * n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, (centre - half) / denominator), min(1.0, (centre + half) / denominator)
 
 
 def percentile(values: Sequence[float], q: float) -> float:

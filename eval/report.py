@@ -15,6 +15,8 @@ TABLE_METRICS = (
     "retrieval.recall@10",
     "retrieval.mrr@10",
     "answer.accuracy",
+    "answer.accuracy_ci95_low",
+    "answer.accuracy_ci95_high",
     "answer.accuracy.table",
     "answer.accuracy.passage",
     "answer.accuracy.multi",

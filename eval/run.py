@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from eval.metrics import abstention_metrics, answer_correct, hit_at_k, mean, percentile, reciprocal_rank, span_contains
+from eval.metrics import abstention_metrics, answer_correct, hit_at_k, mean, percentile, reciprocal_rank, span_contains, wilson_interval
 from eval.qa import QAItem
 from rag.answer.engine import Answerer
 from rag.answer.verify import unsupported_figures
@@ -173,6 +173,8 @@ def summarize(records: Sequence[Record]) -> dict[str, float]:
     metrics: dict[str, float] = {f"retrieval.recall@{k}": mean([hit_at_k(r.relevant, k) for r in answerable]) for k in (1, 5, 10)}
     metrics["retrieval.mrr@10"] = mean([reciprocal_rank(r.relevant, 10) for r in answerable])
     metrics["answer.accuracy"] = mean([float(r.correct) for r in records])
+    low, high = wilson_interval(sum(r.correct for r in records), len(records))
+    metrics["answer.accuracy_ci95_low"], metrics["answer.accuracy_ci95_high"] = low, high
     for kind in sorted({r.kind for r in records}):
         metrics[f"answer.accuracy.{kind}"] = mean([float(r.correct) for r in records if r.kind == kind])
     metrics["citation.accuracy"] = mean([float(bool(r.citation_correct)) for r in answered])

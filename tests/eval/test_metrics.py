@@ -17,6 +17,7 @@ from eval.metrics import (
     reciprocal_rank,
     span_contains,
     text_match,
+    wilson_interval,
 )
 
 # --- retrieval ---------------------------------------------------------------
@@ -181,6 +182,24 @@ def test_abstention_metrics_without_abstentions_or_without_groups() -> None:
 def test_abstention_metrics_need_one_flag_per_question() -> None:
     with pytest.raises(ValueError, match="one flag per question"):
         abstention_metrics([True], [True, False])
+
+
+# --- uncertainty ----------------------------------------------------------------
+
+
+def test_wilson_interval_by_hand() -> None:
+    # 8 of 10 with z = 2: p = 0.8, z²/n = 0.4, centre = 0.8 + 4/20 = 1.0,
+    # half = 2 * sqrt(0.8 * 0.2 / 10 + 4 / 400) = 2 * sqrt(0.026) = 0.322490;
+    # low = (1.0 - 0.322490) / 1.4 = 0.483936, high = 1.322490 / 1.4 = 0.944636.
+    low, high = wilson_interval(8, 10, z=2.0)
+    assert low == pytest.approx(0.483936, abs=1e-6)
+    assert high == pytest.approx(0.944636, abs=1e-6)
+    # 0 of 10 at 95 %: centre = half = z²/20 = 3.841459/20 = 0.192073 -> low 0,
+    # high = 0.3841459 / 1.3841459 = 0.277533.
+    assert wilson_interval(0, 10) == pytest.approx((0.0, 0.277533), abs=1e-6)
+    assert wilson_interval(0, 0) == (0.0, 1.0)
+    with pytest.raises(ValueError):
+        wilson_interval(11, 10)
 
 
 # --- latency --------------------------------------------------------------------
