@@ -122,9 +122,12 @@ def write(out_dir: Path, results: Mapping[str, float], records: Mapping[str, Seq
     report = [
         "# Evaluation report",
         "",
-        f"- QA file: `{meta.get('qa_file')}` ({int(results.get('n', 0))} questions)",
+        f"- QA file: `{meta.get('qa_file')}` ({len(primary)} questions)",
         f"- Commit: `{meta.get('git_commit')}` · index `{meta.get('index_build')}` · corpus `{str(meta.get('corpus_hash'))[:12]}`",
         f"- Model: `{meta.get('model', {}).get('name')}`",
+        f"- Uncommitted code: {', '.join(f'`{p}`' for p in meta['git_uncommitted'])} (diff `{str(meta.get('git_diff_sha256'))[:12]}`)"
+        if meta.get("git_uncommitted")
+        else "- Uncommitted code: none",
         "",
         "## Metrics",
         "",

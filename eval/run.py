@@ -22,6 +22,7 @@ code.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import time
@@ -210,16 +211,39 @@ def evaluate(
     return results, records
 
 
-def provenance(pipeline: Pipeline, qa_path: Path) -> dict[str, Any]:
-    """What produced the numbers: settings, model, corpus, code."""
+CODE_PATHS = ("rag", "api", "eval")
+
+
+def _git(*args: str) -> str:
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False).stdout.strip())
+        return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False).stdout
     except OSError:
-        commit, dirty = "", False
+        return ""
+
+
+def _git_state() -> dict[str, Any]:
+    """HEAD, the uncommitted files in the code folders, and a hash of their diff against HEAD.
+
+    Several people edit one working tree, so "-dirty" alone does not say which code
+    ran; two runs with the same ``git_diff_sha256`` ran the same tracked code.
+    """
+    changed = [line[3:] for line in _git("status", "--porcelain", "--", *CODE_PATHS).splitlines() if line.strip()]
+    diff = _git("diff", "HEAD", "--", *CODE_PATHS)
+    return {
+        "commit": _git("rev-parse", "HEAD").strip(),
+        "dirty": sorted(changed),
+        "diff_sha256": hashlib.sha256(diff.encode()).hexdigest() if diff else "",
+    }
+
+
+def provenance(pipeline: Pipeline, qa_path: Path) -> dict[str, Any]:
+    """What produced the numbers: settings, model, corpus, code (and uncommitted code changes)."""
+    git = _git_state()
     return {
         "qa_file": str(qa_path),
-        "git_commit": commit + ("-dirty" if dirty else ""),
+        "git_commit": git["commit"] + ("-dirty" if git["dirty"] else ""),
+        "git_uncommitted": git["dirty"],
+        "git_diff_sha256": git["diff_sha256"],
         "corpus_hash": pipeline.index.manifest["corpus_hash"],
         "model": pipeline.index.manifest["model"],
         "index_build": pipeline.index.build.name,

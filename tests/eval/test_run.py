@@ -100,11 +100,20 @@ def test_summarize_gives_flat_keys_worked_by_hand() -> None:
 
 def test_write_makes_results_report_and_chart(tmp_path: Path) -> None:
     results = {**summarize(RECORDS), **{f"bm25.{k}": v for k, v in summarize(RECORDS[:2]).items()}}
-    meta = {"qa_file": "qa.jsonl", "git_commit": "abc", "corpus_hash": "f" * 64, "model": {"name": "e5"}, "index_build": "b1"}
+    meta = {
+        "qa_file": "qa.jsonl",
+        "git_commit": "abc-dirty",
+        "git_uncommitted": ["rag/x.py"],
+        "git_diff_sha256": "d" * 64,
+        "corpus_hash": "f" * 64,
+        "model": {"name": "e5"},
+        "index_build": "b1",
+    }
     out = write(tmp_path / "run", results, {"bm25": RECORDS[:2], "full": RECORDS}, meta)
     saved = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    assert saved["answer.accuracy"] == 0.5 and saved["bm25.n"] == 2.0 and saved["meta"]["git_commit"] == "abc"
+    assert saved["answer.accuracy"] == 0.5 and saved["bm25.n"] == 2.0 and saved["meta"]["git_commit"] == "abc-dirty"
     report = (out / "report.md").read_text(encoding="utf-8")
+    assert "`qa.jsonl` (4 questions)" in report and "- Uncommitted code: `rag/x.py` (diff `dddddddddddd`)" in report
     assert "| answer.accuracy | 0.500 | 0.500 |" in report
     assert "- **full** (2): T-2, P-1" in report
     assert "### T-2 (table) — wrong answer, citation misses the evidence" in report
