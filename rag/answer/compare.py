@@ -70,7 +70,9 @@ def _core(question: str, remove: list[str]) -> str:
 def plan(question: str) -> Plan | None:
     operation = operation_of(question)
     folded = fold(question)
-    years = [int(y) for y in re.findall(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)", question)]
+    # "programa institucional 2019-2024" names a plan: a hyphenated range is one period, not two moments
+    unranged = re.sub(r"(?<!\d)(19|20)\d\d\s*-\s*(19|20)\d\d(?!\d)", " ", question)
+    years = [int(y) for y in re.findall(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)", unranged)]
     months = [m for m in MONTHS if re.search(rf"\b{m}\b", folded)]
     institutions = [i for i in _INSTITUTIONS if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", question)]
     summed = _SUM_SPLIT.search(question)
@@ -127,6 +129,20 @@ def _institution_plan(question: str, first: str, second: str, operation: str) ->
     return Plan(
         (f"{subject_a} del {first} {tail}".strip(), f"{subject_b} del {second} {tail}".strip()), operation, (first, second), (first, second), temporal=False
     )
+
+
+def contradicts(question: str, operation: str, result: float) -> bool:
+    """Does a computed change go the other way than the question says ("¿en cuánto disminuyó...?" but it rose)?
+
+    Then the figures found are not the ones the question is about (or its
+    premise is wrong); either way the computed answer must not be given.
+    """
+    if operation not in ("difference", "percent_change") or result == 0:
+        return False
+    q = fold(question)
+    falls = re.search(r"\b(disminu\w*|reduj\w*|redujo|cay\w*|baj[oó]\w*|bajaron|descend\w*|perdi\w*)\b", q)
+    rises = re.search(r"\b(aument\w*|creci\w*|crecio|subi\w*|ganó|gano|increment\w*)\b", q)
+    return bool(falls and not rises and result > 0) or bool(rises and not falls and result < 0)
 
 
 def compute_result(operation: str, first: float, second: float) -> float:

@@ -102,12 +102,27 @@ def cell_answer_text(table: Table, row: int, column: int, document: Document) ->
     if "preliminary" in cell.flags:
         figure = re.sub(r"\s*\^?\{?p/\}?", "", figure) + " (cifra preliminar)"
     value = f"{figure} {unit}".strip() if unit != "por ciento" or "%" not in figure else figure
-    row_text = " › ".join(table.row_path(row))
+    row_text = row_subject(table, row)
     period = period_label(table, row, column, document)
     return (
         f"Según {document.meta.short_title}, {row_text} ({table.institution}, {period}): {value} "
         f"(cuadro «{table.title}», fila «{table.rows[row].label}», columna «{table.columns[column].label}»)."
     )
+
+
+def row_subject(table: Table, row: int) -> str:
+    """What a row is about, in words: "TOTAL › Pensionados" says "Pensionados"; a lone "TOTAL" says the table's title."""
+    path = list(table.row_path(row))
+    if len(path) > 1 and _is_total_label(path[0]):
+        path = path[1:]
+    if len(path) == 1 and _is_total_label(path[0]):
+        title = table.title.capitalize() if table.title.isupper() else table.title
+        return f"{title}, total"
+    return " › ".join(path)
+
+
+def _is_total_label(label: str) -> bool:
+    return fold(label).strip().startswith(("total", "suma"))
 
 
 def sentence_answer_text(document: Document, text: str) -> str:

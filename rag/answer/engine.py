@@ -81,6 +81,7 @@ class Answerer:
             has_figure=match.cell.value is not None,
             has_count=not percent,
             coverage=self.scorer.coverage(info, own_words, f"{table.lead} {' '.join(table.section)} {doc.meta.title}"),
+            unit=unit if "$" not in match.cell.text else f"{unit} pesos",
             cell=match,
         )
 
@@ -165,6 +166,8 @@ class Answerer:
         try:
             result = compare.compute_result(comparison.operation, first, second)
         except ZeroDivisionError:
+            return None
+        if comparison.temporal and compare.contradicts(question, comparison.operation, result):
             return None
         decimals = compare.result_decimals(comparison.operation, (a_dec, b_dec))
         unit = a_unit if compare.scale_of(a_unit) == scale else b_unit

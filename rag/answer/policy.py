@@ -11,7 +11,8 @@ a reason a careful analyst would refuse it:
 * foreign institution: the question is about one the reports don't cover
   (PEMEX, SEDENA, INFONAVIT...) and the evidence doesn't name it;
 * what is counted: "¿cuántos médicos...?" answered by evidence without médicos;
-* percent: a percentage asked, no percentage in the evidence.
+* percent: a percentage asked, no percentage in the evidence;
+* money: an amount asked ("monto", "presupuesto"...), a cell counting something else.
 
 Among the survivors the best-scoring one wins if it clears its threshold;
 otherwise the answer is "not in the reports". Thresholds were calibrated on
@@ -66,6 +67,7 @@ class Candidate:
     has_figure: bool
     has_count: bool = True  # a figure that is not a percentage
     coverage: float = 0.0  # share of the question its own words explain (same measure for cells and sentences)
+    unit: str = ""  # a cell's unit ("miles de personas"); empty for sentences and unknown units
     cell: CellMatch | None = None
     sentence: ScoredSentence | None = None
     vetoes: tuple[str, ...] = field(default=())
@@ -95,6 +97,18 @@ def asks_percent(info: QuestionInfo) -> bool:
     return bool(re.search(r"(qu[eé]|en) porcentaje|por ciento|%|\(en porcentaje\)", info.text, re.IGNORECASE))
 
 
+_MONEY_QUESTION = re.compile(r"\b(monto|importe|pesos|presupuesto|gasto|gast[oó]|costo|invers\w*|invirti\w*|recaud\w*|erog\w*|destin[oó])\b")
+_MONEY_UNIT = re.compile(r"peso|\$|mdp|\bmd[dp]\b")
+
+
+_RATE_WORDS = re.compile(r"\b(variaci\w*|porcent\w*|desviaci\w*|tasa|indice|proporci\w*|metas?|parametro|indicador)\b")
+
+
+def asks_money(info: QuestionInfo) -> bool:
+    """An amount of money, not a rate or indicator about money ("desviación del gasto", "variación de la recaudación")."""
+    return bool(_MONEY_QUESTION.search(info.folded)) and not _RATE_WORDS.search(info.folded)
+
+
 def vetoes(info: QuestionInfo, candidate: Candidate) -> tuple[str, ...]:
     """Reasons to refuse this evidence for this question (empty = acceptable)."""
     reasons = []
@@ -121,6 +135,8 @@ def vetoes(info: QuestionInfo, candidate: Candidate) -> tuple[str, ...]:
         reasons.append("no hay un porcentaje en la evidencia")
     if is_numeric(info) and not candidate.has_figure:
         reasons.append("la evidencia no da una cifra")
+    if asks_money(info) and not asks_percent(info) and candidate.unit and not _MONEY_UNIT.search(fold(candidate.unit)):
+        reasons.append(f"la evidencia da {candidate.unit}, no un monto")
     if info.counted and not asks_percent(info) and not candidate.has_count:
         reasons.append("la evidencia da un porcentaje, no una cantidad")
     return tuple(reasons)

@@ -35,7 +35,7 @@ from rag.query import COLUMN_INTENTS, QuestionInfo, compatible, years_in
 from rag.text import fold, stems, words
 from rag.types import CellMatch, Column, Hit, Table
 
-_GENERIC = frozenset(stems("cuanto cuantos cuantas cual fue era tenia numero cifra valor dato año segun tabla informe reporte registro"))
+_GENERIC = frozenset(stems("cuanto cuantos cuantas cual fue era tenia numero cifra valor dato año segun tabla informe reporte registro cierre corte"))
 _INSTITUTION_WORDS = frozenset(stems("imss issste sndif dif bienestar instituto mexicano seguro social"))
 _ACTUAL = ("alcanzada", "resultado", "alcanzado")
 _YEAR_TOKEN = re.compile(r"(19|20)\d\d")
@@ -60,6 +60,7 @@ W_EXCLUDED = 1.5
 W_OFF_MEASURE = 2.0
 W_CODE = 0.8
 W_WHOLE = 0.6
+W_SUBJECT = 1.0  # and the table's title says all the question asks: "¿cuántos derechohabientes tenía el IMSS?"
 
 
 def _words(text: str) -> set[str]:
@@ -173,6 +174,8 @@ class TableLookup:
             score += 0.3  # "el total de pensionados": the group row, not one of its parts
         if _is_total(table, row) and not asked & self._label_words[table.id] and not (asked & self._row_vocabulary) - own - self._context_words(table):
             score += W_WHOLE  # no row here or elsewhere is named: the question asks for the table's subject as a whole
+            if asked and asked <= own | self._table_words[table.id][0]:
+                score += W_SUBJECT
         return score, tuple(sorted(explained))
 
     @cached_property

@@ -1,0 +1,63 @@
+"""Small rules of the answer layer, on hand-made inputs."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer import compare
+from rag.answer.compose import row_subject
+from rag.answer.policy import asks_money
+from rag.query import analyze
+from rag.types import Column, Row, Span, Table
+
+
+@pytest.mark.parametrize(
+    ("question", "result", "expected"),
+    [
+        ("¿En cuántos miles disminuyó el número de niños entre febrero y diciembre?", 118.8, True),  # said "fell", figures rose
+        ("¿En cuántos miles disminuyó el número de niños entre febrero y diciembre?", -48.7, False),
+        ("¿En cuántas personas creció la población entre 2011 y 2012?", -5.0, True),
+        ("¿En cuántas personas creció la población entre 2011 y 2012?", 242_879.0, False),
+        ("¿Cuál fue la diferencia entre 2011 y 2012?", -5.0, False),  # no direction asserted
+    ],
+)
+def test_a_change_against_the_question_direction_is_a_contradiction(question: str, result: float, expected: bool) -> None:
+    assert compare.contradicts(question, "difference", result) is expected
+
+
+def test_ratios_are_never_contradictions() -> None:
+    assert not compare.contradicts("¿Cuántas veces disminuyó?", "ratio", 3.0)
+
+
+def test_a_hyphenated_range_names_a_plan_not_two_moments() -> None:
+    assert compare.plan("¿Qué porcentaje de los objetivos del programa institucional del ISSSTE 2019-2024 son de resultados?") is None
+    plan = compare.plan("¿En cuántas personas creció la población derechohabiente del ISSSTE entre 2011 y 2012?")
+    assert plan is not None and plan.anchors == ("2011", "2012")
+
+
+def _table(labels: list[tuple[str, int | None]], title: str = "POBLACIÓN DERECHOHABIENTE") -> Table:
+    rows = tuple(Row(index=i, label=label, parent=parent, start=10 + i, end=10 + i) for i, (label, parent) in enumerate(labels))
+    return Table(
+        id="t", doc_id="d", source="corpus/d.txt", section=("IMSS",), title=title, unit="Miles de personas", institution="IMSS",
+        span=Span("corpus/d.txt", 1, 20), layout="cell_per_line", columns=(Column(index=0, header=("2012",)),), rows=rows, cells=(),
+    )  # fmt: skip
+
+
+def test_row_subject_reads_total_rows_as_the_table_subject() -> None:
+    table = _table([("TOTAL", None), ("Pensionados", 0), ("En curso de pago", 1)])
+    assert row_subject(table, 0) == "Población derechohabiente, total"
+    assert row_subject(table, 1) == "Pensionados"
+    assert row_subject(table, 2) == "Pensionados › En curso de pago"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("¿A cuánto ascendió el monto total emitido en pensiones del IMSS en 2012?", True),
+        ("¿Cuál fue el presupuesto del programa E012 en 2020?", True),
+        ("¿Qué Meta 2024 tiene la desviación del gasto en incapacidades?", False),  # an indicator about money
+        ("¿Cuántos derechohabientes tenía el IMSS en 2012?", False),
+    ],
+)
+def test_money_questions(question: str, expected: bool) -> None:
+    assert asks_money(analyze(question)) is expected
