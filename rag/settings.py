@@ -56,7 +56,6 @@ class Settings(BaseSettings):
     faiss_hnsw_ef_construction: int = Field(80, ge=8, le=4096, description="HNSW efConstruction at build time.")
 
     # --- answering --------------------------------------------------------
-    abstain_threshold: float = Field(0.5, ge=0.0, le=1.0, description="Minimum support score to answer (calibrated on eval/qa.jsonl).")
     max_question_chars: int = Field(1000, ge=10, le=100_000, description="Longest accepted question, in characters.")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible base URL; unset = offline extractive answers only.")
     llm_model: str = Field("gpt-4o-mini", description="Chat model name for the optional LLM mode.")
