@@ -1,11 +1,11 @@
-"""rag/embed.py: the real model's query path (one torch thread, the last question's vector kept per thread)."""
+"""rag/embed.py: the real model's query path (one torch thread on a few dedicated threads, the last question kept per thread)."""
 
 import threading
 
 import numpy as np
 import pytest
 
-from rag.embed import QUERY_THREADS
+from rag.embed import QUERY_WORKERS
 
 pytestmark = pytest.mark.slow
 
@@ -21,16 +21,23 @@ def test_a_question_asked_again_in_a_row_gets_the_same_vector_as_a_copy(pipeline
     np.testing.assert_allclose(again[0], fresh[0], atol=1e-6)  # kept = computed
 
 
-def test_queries_run_on_one_torch_thread_in_the_calling_thread(pipeline) -> None:  # type: ignore[no-untyped-def]
+def test_queries_from_many_threads_run_on_the_few_query_threads(pipeline, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import torch
 
-    seen: list[int] = []
+    embedder = pipeline.embedder
+    ran_on: set[tuple[str, int]] = set()
+    encode = embedder._encode
 
-    def ask() -> None:
-        pipeline.embedder.embed_queries([f"{QUESTION} ({threading.get_ident()})"])
-        seen.append(torch.get_num_threads())
+    def spy(*args):  # type: ignore[no-untyped-def]
+        vectors = encode(*args)
+        ran_on.add((threading.current_thread().name, torch.get_num_threads()))
+        return vectors
 
-    worker = threading.Thread(target=ask)
-    worker.start()
-    worker.join()
-    assert seen == [QUERY_THREADS]
+    monkeypatch.setattr(embedder, "_encode", spy)
+    callers = [threading.Thread(target=embedder.embed_queries, args=([f"{QUESTION} {n}"],)) for n in range(8)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    assert 1 <= len(ran_on) <= QUERY_WORKERS
+    assert all(name.startswith("embed-query") and threads == 1 for name, threads in ran_on)
