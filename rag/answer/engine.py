@@ -130,7 +130,7 @@ class Answerer:
             if (
                 comparison is not None
                 and comparison.operation in ("share", "percent_change")
-                and (decision.kind == "abstain" or not _states_percent(answer.text))
+                and (decision.kind == "abstain" or not _states_percent(answer.text) or (decision.cell is not None and not _share_cell(decision.cell)))
             ):
                 answer = self._checked(self._compare(question, evidence, k), evidence) or answer  # the report doesn't print the share
         answer = self._verified(answer, evidence)
@@ -307,6 +307,18 @@ class Answerer:
 
 
 _CHANGE = re.compile(r"\b(aument\w*|disminu\w*|reduj\w*|redujo|creci\w*|crecio|bajo|bajaron|subio|subieron|super[oó]\w*)\b")
+
+
+def _share_cell(match: CellMatch) -> bool:
+    """Is this cell a share of the whole its question means? A "VAR. %" cell is a change, not a share,
+    and an "ESTRUCTURA PORCENTUAL" cell is a share of the table's total, not of its parent row
+    ("Retiro, Cesantía y Vejez › Patrón": 14.8 % of all cuotas, not of that ramo's)."""
+    header = fold(" ".join(match.table.columns[match.cell.column].header))
+    if re.search(r"\bvar\b|variacion", header):
+        return False
+    parent = match.table.rows[match.cell.row].parent
+    of_a_part = parent is not None and not fold(match.table.rows[parent].label).startswith("total")
+    return not ("estructura" in header and of_a_part)
 
 
 def _states_percent(text: str) -> bool:

@@ -71,6 +71,8 @@ def unsupported_figures(
             continue  # a cited figure, possibly restated from miles or millones to units
         if any(_equal(figure, r.result) or _equal(figure, -r.result) for r in results):  # a difference, shown signed or not
             continue
+        if figure.value == 100 and any(r.operation in ("share", "percent_change") for r in results):
+            continue  # the "× 100" of a percentage's arithmetic
         missing.append(figure.text.strip())
     return missing
 

@@ -61,3 +61,14 @@ def test_row_subject_reads_total_rows_as_the_table_subject() -> None:
 )
 def test_money_questions(question: str, expected: bool) -> None:
     assert asks_money(analyze(question)) is expected
+
+
+def test_the_hundred_of_a_share_is_part_of_its_arithmetic_not_a_figure() -> None:
+    from rag.answer.verify import unsupported_figures
+    from rag.types import Citation, Derivation
+
+    citation = Citation("corpus/d.txt", (1, 2), "S", "T", "Patrón 72 745 Retiro 92 130")
+    share = Derivation("share", (72745.0, 92130.0), 78.9590795614892, 2)
+    text = "78.96 por ciento: parte = 72 745; total = 92 130; menor / mayor × 100 = 78.96."
+    assert unsupported_figures(text, [citation], lambda *_: "Patrón 72 745 Retiro 92 130", [share]) == []
+    assert unsupported_figures(text, [citation], lambda *_: "Patrón 72 745 Retiro 92 130", []) == ["78.96", "100", "78.96"]
