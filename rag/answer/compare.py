@@ -72,6 +72,7 @@ def plan(question: str) -> Plan | None:
     folded = fold(question)
     # "programa institucional 2019-2024" names a plan: a hyphenated range is one period, not two moments
     unranged = re.sub(r"(?<!\d)(19|20)\d\d\s*-\s*(19|20)\d\d(?!\d)", " ", question)
+    unranged = re.sub(r"(?i)\b(LSS|ley)(\s+del?)?\s+(19|20)\d\d\b", " ", unranged)  # "LSS 1973" names a law
     years = [int(y) for y in re.findall(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)", unranged)]
     months = [m for m in MONTHS if re.search(rf"\b{m}\b", folded)]
     institutions = [i for i in _INSTITUTIONS if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", question)]

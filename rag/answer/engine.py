@@ -192,6 +192,7 @@ class Answerer:
             if (decision.cell is not None and c.cell is decision.cell) or (decision.sentence is not None and c.sentence is decision.sentence)
         ]
         others = [c for c in evidence.candidates if c not in chosen and not vetoes(evidence.info, c)]
+        others.sort(key=lambda c: -c.coverage)  # no decision: the figure that explains most of the sub-question first
         operands = [o for c in (chosen + others)[:6] if (o := self._operand(c, evidence.info, anchor)) is not None]
         return operands
 
@@ -362,6 +363,8 @@ def _compatible_pair(first: Sequence[Operand], second: Sequence[Operand], asked:
             base_a, base_b = _unit_base(a[1]), _unit_base(b[1])
             if (base_a and base_b and base_a != base_b) or ("%" in (base_a, base_b) and base_a != base_b):
                 continue
+            if a[0] == b[0] and a[2].source == b[2].source and a[2].lines == b[2].lines:
+                continue  # one printed figure cannot answer both sides of a comparison
             cost: float = i + j + (10 if not base_a or not base_b else 0)
             cost -= 1.5 if a[1] == b[1] and a[1] else 0
             cost -= 1.5 if base_a and base_a in asked else 0

@@ -72,3 +72,8 @@ def test_the_hundred_of_a_share_is_part_of_its_arithmetic_not_a_figure() -> None
     text = "78.96 por ciento: parte = 72 745; total = 92 130; menor / mayor × 100 = 78.96."
     assert unsupported_figures(text, [citation], lambda *_: "Patrón 72 745 Retiro 92 130", [share]) == []
     assert unsupported_figures(text, [citation], lambda *_: "Patrón 72 745 Retiro 92 130", []) == ["78.96", "100", "78.96"]
+
+
+def test_a_law_year_is_not_a_moment() -> None:
+    plan = compare.plan("¿Cuántos miles de pensionados en curso de pago (LSS 1973) más benefició el IMSS en 2020 respecto a 2012?")
+    assert plan is not None and plan.anchors == ("2012", "2020")
