@@ -74,7 +74,8 @@ class Answerer:
             kind="cell",
             score=match.score,
             context=context,
-            subject=f"{own_words} {table.rows[row].note} {table.lead if _caption_only(table.title) else ''}",
+            # A caption-only table ("Resultados") says what it counts in its lead, unless the column names it ("Unidades implementadoras").
+            subject=f"{own_words} {table.rows[row].note} {table.lead if _caption_only(table.title) and _caption_only(header) else ''}",
             years=frozenset(years_in(period)),
             institutions=frozenset({table.institution}),
             has_percent=(percent := unit == "por ciento" or "porcentaje" in fold(" ".join(table.row_path(row))) or "%" in match.cell.text),
