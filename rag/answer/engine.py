@@ -75,7 +75,7 @@ class Answerer:
             score=match.score,
             context=context,
             # A caption-only table ("Resultados") says what it counts in its lead, unless the column names it ("Unidades implementadoras").
-            subject=f"{own_words} {table.rows[row].note} {table.lead if _caption_only(table.title) and _caption_only(header) else ''}",
+            subject=f"{own_words} {table.rows[row].note} {table.lead if _caption_only(table.title) and not _names_a_count(header) else ''}",
             years=frozenset(years_in(period)),
             institutions=frozenset({table.institution}),
             has_percent=(percent := unit == "por ciento" or "porcentaje" in fold(" ".join(table.row_path(row))) or "%" in match.cell.text),
@@ -328,6 +328,19 @@ def _states_percent(text: str) -> bool:
 
 
 _CAPTION_WORDS = frozenset(stems("cifras periodo enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre resultados"))
+
+
+_COUNT_NOUNS = frozenset(
+    stems(
+        "unidades personas casos consultas solicitudes servicios acciones beneficiarios "
+        "derechohabientes asegurados trabajadores pacientes niños créditos pensiones"
+    )
+)
+
+
+def _names_a_count(header: str) -> bool:
+    """Does a column header say what its cells count ("Unidades implementadoras"), rather than a period or a channel ("Correo")?"""
+    return bool(set(stems(header)) & _COUNT_NOUNS)
 
 
 def _caption_only(title: str) -> bool:

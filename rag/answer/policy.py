@@ -34,6 +34,7 @@ from rag.types import CellMatch
 TABLE_MIN = 3.5  # lookup score below which a cell is not trusted
 SENTENCE_MIN = 1.0  # sentence score below which a sentence is not trusted
 CELL_MARGIN = 0.1  # a cell wins unless a sentence explains clearly more of the question
+SENTENCE_COVERAGE_MIN = 0.95  # ...or a sentence that explains (nearly) all of the question, whatever its rank score
 _TEXT_QUESTION = re.compile(
     r"(?i)(^|¿)\s*(qui[eé]n|por qu[eé]|c[oó]mo|d[oó]nde|a qu[eé]\b|a partir de qu[eé]|hasta qu[eé]|desde qu[eé]|"
     r"en qu[eé] (fecha|año|mes|d[ií]a|entidad|estado)|"
@@ -78,6 +79,7 @@ class Thresholds:
     table_min: float = TABLE_MIN
     sentence_min: float = SENTENCE_MIN
     cell_margin: float = CELL_MARGIN
+    sentence_coverage_min: float = SENTENCE_COVERAGE_MIN
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,11 @@ def decide(info: QuestionInfo, candidates: Sequence[Candidate], thresholds: Thre
             reasons.extend(refused)
         elif candidate.kind == "cell" and cell is None and numeric and candidate.score >= thresholds.table_min:
             cell = candidate
-        elif candidate.kind == "sentence" and sentence is None and candidate.score >= thresholds.sentence_min:
+        elif (
+            candidate.kind == "sentence"
+            and sentence is None
+            and (candidate.score >= thresholds.sentence_min or candidate.coverage >= thresholds.sentence_coverage_min)
+        ):
             sentence = candidate
     if cell is not None and sentence is not None and _more_precise(sentence, cell):
         return Decision("sentence", sentence=sentence.sentence)  # the same figure, printed in full

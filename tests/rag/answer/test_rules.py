@@ -77,3 +77,12 @@ def test_the_hundred_of_a_share_is_part_of_its_arithmetic_not_a_figure() -> None
 def test_a_law_year_is_not_a_moment() -> None:
     plan = compare.plan("¿Cuántos miles de pensionados en curso de pago (LSS 1973) más benefició el IMSS en 2020 respecto a 2012?")
     assert plan is not None and plan.anchors == ("2012", "2020")
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"), [("2024 Unidades implementadoras", True), ("Medio de captación Correo", False), ("2012", False), ("Total de pacientes", True)]
+)
+def test_a_column_header_may_name_what_its_cells_count(header: str, expected: bool) -> None:
+    from rag.answer.engine import _names_a_count
+
+    assert _names_a_count(header) is expected
