@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from langchain_text_splitters import CharacterTextSplitter, RecursiveCharacterTextSplitter
 
@@ -44,7 +45,20 @@ def chunk_document(document: Document, chunk_size: int, chunk_overlap: int) -> l
             pieces = [(d.page_content, int(d.metadata["start_index"])) for d in prose.create_documents([text])]
         body = next((b for b in run if b.kind != "heading"), run[-1])
         chunks.extend(_to_chunk(document, body, text, start, piece, offset) for piece, offset in pieces)
-    return chunks
+    return _unique_ids(chunks)
+
+
+def _unique_ids(chunks: list[Chunk]) -> list[Chunk]:
+    """A long line split in two gives two chunks with one line span: the second becomes ``doc:99-99#2``.
+
+    Ids key fusion and the chunk table, so two units must never share one.
+    """
+    seen: dict[str, int] = {}
+    unique = []
+    for chunk in chunks:
+        seen[chunk.id] = seen.get(chunk.id, 0) + 1
+        unique.append(chunk if seen[chunk.id] == 1 else replace(chunk, id=f"{chunk.id}#{seen[chunk.id]}"))
+    return unique
 
 
 def _section_runs(blocks: Sequence[Block]) -> Iterator[list[Block]]:

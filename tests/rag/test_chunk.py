@@ -1,6 +1,6 @@
 from rag.chunk import chunk_document
 from rag.settings import Settings
-from rag.tables import extract_tables
+from rag.tables import extract_tables, row_units
 from rag.types import Document
 
 SIZE, OVERLAP = Settings().chunk_size, Settings().chunk_overlap
@@ -39,3 +39,12 @@ def test_chunk_size_is_respected_except_for_single_oversized_rows(corpus_docs: d
         for chunk in chunk_document(doc, SIZE, OVERLAP):
             if len(chunk.text) > SIZE:
                 assert chunk.span.start == chunk.span.end or "\t" in chunk.text, chunk.id  # one long line or one table row
+
+
+def test_unit_ids_are_unique_even_when_a_long_line_is_split(corpus_docs: dict[str, Document]) -> None:
+    settings = Settings()
+    chunks = [c for d in corpus_docs.values() for c in chunk_document(d, settings.chunk_size, settings.chunk_overlap)]
+    rows = [u for d in corpus_docs.values() for t in extract_tables(d) for u in row_units(t)]
+    ids = [u.id for u in chunks + rows]
+    assert len(ids) == len(set(ids))
+    assert any("#" in i for i in ids)  # the corpus has such lines: the rule is exercised
