@@ -44,7 +44,7 @@ FOREIGN_INSTITUTIONS: tuple[str, ...] = (
 # Institutions that answer for each other (IMSS administers IMSS-BIENESTAR; ISSSTE runs PENSIONISSSTE and FOVISSSTE).
 COMPATIBLE: dict[str, frozenset[str]] = {
     "IMSS": frozenset({"IMSS", "IMSS-BIENESTAR"}),
-    "IMSS-BIENESTAR": frozenset({"IMSS-BIENESTAR", "IMSS"}),
+    "IMSS-BIENESTAR": frozenset({"IMSS-BIENESTAR"}),  # a programme of its own: IMSS-wide figures do not answer for it
     "ISSSTE": frozenset({"ISSSTE", "PENSIONISSSTE", "FOVISSSTE"}),
     "PENSIONISSSTE": frozenset({"PENSIONISSSTE", "ISSSTE"}),
     "FOVISSSTE": frozenset({"FOVISSSTE", "ISSSTE"}),

@@ -93,6 +93,8 @@ class DraftTable:
         )
         doc = self.document
         institution = institution_of(" ".join((*self.section[:1], self.title))) or institution_of(source_hint)
+        if institution == "IMSS" and "imss-bienestar" in fold(" ".join((*self.section, self.title, rows[0].label))):
+            institution = "IMSS-BIENESTAR"  # the programme's own indicators, inside an IMSS chapter
         return Table(
             id=f"{doc.meta.id}-L{self.start}{self.id_suffix}",
             doc_id=doc.meta.id,

@@ -6,7 +6,7 @@ from rag.tables import extract_tables, row_units
 from rag.tables.hierarchy import parents_by_sum
 from rag.tables.render import render_grid
 from rag.types import Document, Table
-from tests.rag.table_expectations import CELLS, CP2012, TABLES
+from tests.rag.table_expectations import AVANCE, CELLS, CP2012, TABLES
 
 COVERAGE_TARGET = 0.95
 
@@ -121,3 +121,9 @@ def test_grids_render_for_three_layouts(tables: dict[str, list[Table]], file: st
     grid = [line for line in lines if " | " in line]
     assert len(grid) >= table.shape[0] + 1  # a header line and a line per row
     assert len({len(line) for line in grid}) == 1  # columns line up
+
+
+def test_imss_bienestar_indicators_belong_to_the_programme_not_to_imss(tables: dict[str, list[Table]]) -> None:
+    by_start = {t.span.start: t for t in tables[AVANCE]}
+    assert by_start[2543].institution == "IMSS-BIENESTAR"  # "1.1 ... Meta para el bienestar" of IMSS-BIENESTAR's annex
+    assert any(t.institution == "IMSS" for t in tables[AVANCE])
