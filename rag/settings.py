@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     )
     faiss_hnsw_above: int = Field(50_000, ge=1, description="Vector count above which auto switches to HNSW.")
     faiss_hnsw_m: int = Field(32, ge=4, le=128, description="HNSW graph degree M.")
-    faiss_hnsw_ef_search: int = Field(128, ge=8, le=4096, description="HNSW efSearch at query time.")
+    faiss_hnsw_ef_search: int = Field(512, ge=8, le=4096, description="HNSW efSearch at query time (512 matches exact search at 100×; README, Scaling).")
     faiss_hnsw_ef_construction: int = Field(80, ge=8, le=4096, description="HNSW efConstruction at build time.")
 
     # --- answering --------------------------------------------------------

@@ -16,6 +16,7 @@ _WS = re.compile(r"\s+")
 _WORD = re.compile(r"[0-9a-z]+")
 
 
+@lru_cache(maxsize=32768)  # the same labels, titles and sentences are folded on every question
 def fold(text: str) -> str:
     """Lowercase and strip accents: "Población" -> "poblacion" (ñ -> n too)."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
@@ -75,7 +76,12 @@ def stems(text: str) -> list[str]:
     Folding happens *before* stemming so "guarderías" and "guarderias" stem
     alike (the stemmer treats accented suffixes differently).
     """
-    return [_stem(w) for w in content_words(text)]
+    return list(_stems(text))
+
+
+@lru_cache(maxsize=32768)
+def _stems(text: str) -> tuple[str, ...]:
+    return tuple(_stem(w) for w in content_words(text))
 
 
 def despace_digits(text: str) -> str:
