@@ -339,15 +339,23 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     import time
 
     started_at = time.monotonic()  # start-up, as /health reports it, includes the imports below
-    from api.main import serve
+    import threading
+
     from rag.errors import ConfigError
-    from rag.pipeline import Pipeline
 
     if args.port is not None and not 1 <= args.port <= 65535:
         raise ConfigError(f"invalid port {args.port}", "use a port between 1 and 65535")
     overrides = {name: value for name, value in (("host", args.host), ("port", args.port)) if value is not None}
     settings = _settings().model_copy(update=overrides)
-    pipeline = Pipeline.open(settings)  # no build here: a missing or stale index fails now, naming `rag index`
+    from rag.index.build import default_embedder
+
+    embedder = default_embedder(settings)
+    # The model (imports + 470 MB of weights) loads while the API and the index load: start-up is their maximum, not their sum.
+    threading.Thread(target=embedder.load, name="model-load", daemon=True).start()
+    from api.main import serve
+    from rag.pipeline import Pipeline
+
+    pipeline = Pipeline.open(settings, embedder)  # no build here: a missing or stale index fails now, naming `rag index`
     serve(settings, pipeline, started_at)
     return 0
 

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -27,7 +28,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from rag.errors import ModelUnavailable
+from rag.errors import ModelUnavailable, RagError
 
 ProgressFn = Callable[[int], None]
 
@@ -95,6 +96,11 @@ class SentenceTransformerEmbedder:
     @property
     def dim(self) -> int:
         return _dimension(self._load())
+
+    def load(self) -> None:
+        """Load the model now (``rag serve`` does it in a thread at start-up); a failure surfaces on first use."""
+        with contextlib.suppress(RagError):
+            self._load()
 
     def _load(self) -> Any:
         with self._lock:
