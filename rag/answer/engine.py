@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.answer import compare, compose
-from rag.answer.policy import Candidate, Decision, decide, is_numeric, vetoes
+from rag.answer.policy import Candidate, Decision, asks_percent, decide, is_numeric, vetoes
 from rag.answer.sentences import ScoredSentence, SentenceScorer, figure_for, figures, percent_figures, unit_after
 from rag.answer.verify import unsupported_figures
 from rag.numbers import format_es, same_value
@@ -159,7 +159,7 @@ class Answerer:
         if comparison is None:
             return None
         options = [self._figures(part, anchor, k) for part, anchor in zip(comparison.parts, comparison.anchors, strict=True)]
-        pair = _compatible_pair(options[0], options[1], frozenset(evidence.info.stems))
+        pair = _compatible_pair(options[0], options[1], frozenset(evidence.info.stems), percent_asked=asks_percent(evidence.info))
         if pair is None:
             return None
         (a, a_unit, a_cite, a_dec), (b, b_unit, b_cite, b_dec) = pair
@@ -362,13 +362,16 @@ def _unit_base(unit: str) -> str:
 _MONEY_WORDS = ("mont", "import", "pes", "gast", "recurs", "erog", "presupuest", "ingres", "recaud", "aport")
 
 
-def _compatible_pair(first: Sequence[Operand], second: Sequence[Operand], asked: frozenset[str] = frozenset()) -> tuple[Operand, Operand] | None:
+def _compatible_pair(
+    first: Sequence[Operand], second: Sequence[Operand], asked: frozenset[str] = frozenset(), percent_asked: bool = True
+) -> tuple[Operand, Operand] | None:
     """The best-ranked pair whose units count the same thing: pesos with pesos, a percentage with a percentage.
 
     Among pairs, identical units, units naming what the question counts,
     money when the question asks for an amount, and the same row of the same
     kind of table (TOTAL with TOTAL) come first; a figure with no printed
-    unit pairs only when nothing better does, and never with a percentage.
+    unit pairs only when nothing better does, and never with a percentage;
+    two percentages pair last when the question does not ask for one.
     """
     money = any(w.startswith(_MONEY_WORDS) for w in asked)
     best: tuple[float, Operand, Operand] | None = None
@@ -380,6 +383,7 @@ def _compatible_pair(first: Sequence[Operand], second: Sequence[Operand], asked:
             if a[0] == b[0] and a[2].source == b[2].source and a[2].lines == b[2].lines:
                 continue  # one printed figure cannot answer both sides of a comparison
             cost: float = i + j + (10 if not base_a or not base_b else 0)
+            cost += 20 if base_a == "%" and not percent_asked else 0  # "¿en cuántas personas...?" is not answered in points
             cost -= 1.5 if a[1] == b[1] and a[1] else 0
             cost -= 1.5 if base_a and base_a in asked else 0
             if money:

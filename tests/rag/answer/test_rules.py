@@ -86,3 +86,18 @@ def test_a_column_header_may_name_what_its_cells_count(header: str, expected: bo
     from rag.answer.engine import _names_a_count
 
     assert _names_a_count(header) is expected
+
+
+def test_percentages_pair_last_when_the_question_counts_people() -> None:
+    from rag.answer.engine import _compatible_pair
+    from rag.types import Citation
+
+    def operand(value: float, unit: str, line: int) -> tuple[float, str, Citation, int]:
+        return value, unit, Citation("corpus/d.txt", (line, line), "S", "T", str(value)), 2
+
+    first = [operand(28.57, "por ciento", 1), operand(7_708_958.0, "personas", 2)]
+    second = [operand(32.84, "por ciento", 3), operand(7_304_531.0, "personas", 4)]
+    people = _compatible_pair(first, second, percent_asked=False)
+    assert people is not None and (people[0][0], people[1][0]) == (7_708_958.0, 7_304_531.0)
+    points = _compatible_pair(first, second, percent_asked=True)
+    assert points is not None and (points[0][0], points[1][0]) == (28.57, 32.84)
