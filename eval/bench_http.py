@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -139,13 +139,7 @@ def measure(url: str, questions: Sequence[str], concurrency: int, api_key: str =
                     latencies.append(elapsed)
                     statuses[status] += 1
 
-    began = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - began
+    seconds = run_clients(client, concurrency)
     errors = sum(count for status, count in statuses.items() if status != "200")
     return LevelResult(
         concurrency=concurrency,
@@ -206,3 +200,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def run_clients(client: Callable[[], None], count: int) -> float:
+    """Run ``count`` threads of ``client`` at once; the wall seconds until the last one ends."""
+    began = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began

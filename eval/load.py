@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 import httpx
 import psutil
 
-from eval.bench_http import DEFAULT_QA, load_questions, start_server
+from eval.bench_http import DEFAULT_QA, load_questions, run_clients, start_server
 from eval.metrics import mean, percentile
 
 ALLOWED_HOSTS = ("127.0.0.1", "localhost")
@@ -208,13 +208,7 @@ def run_load(
 
     sampler = RssSampler(pid)
     sampler.start()
-    began = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - began
+    wall = run_clients(client, clients)
     sampler.done.set()
     sampler.join()
     first, last, growth = rss_growth(sampler.samples)

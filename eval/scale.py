@@ -167,13 +167,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     items: list[QAItem] = load_qa(args.qa, PROJECT_ROOT / "corpus")
     ann = [int(f) for f in args.ann.split(",") if f.strip()]
     report = measure(factors, args.work, items, builds, args.ask_sample, ann)
+    write_report(report, args, "scale", format_table(report))
+    return 0
+
+
+def write_report(report: dict[str, Any], args: argparse.Namespace, name: str, table: str) -> Path:
+    """Add the run's metadata, write ``args.out`` (default eval/reports/<name>-<timestamp>.json), print the table."""
     report["meta"] = {"created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "work": str(args.work), "seed": args.seed, "qa": str(args.qa), "cpus": os.cpu_count()}
-    out = args.out or PROJECT_ROOT / "eval" / "reports" / f"scale-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    out: Path = args.out or PROJECT_ROOT / "eval" / "reports" / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(format_table(report))
+    print(table)
     print(f"\nreport: {out}")
-    return 0
+    return out
 
 
 def format_table(report: dict[str, Any]) -> str:

@@ -50,6 +50,7 @@ import psutil
 from eval.metrics import percentile
 from eval.qa import QAItem, load_qa
 from eval.retrieval import retrieval_metrics
+from eval.scale import write_report
 from eval.scale_measure import forget_last_query
 from rag.corpus import load_corpus
 from rag.index.build import retrieval_units
@@ -496,12 +497,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.ef_search = [int(v) for v in args.ef_search.split(",") if v.strip()]
     args.work.mkdir(parents=True, exist_ok=True)
     report = run(args)
-    report["meta"] = {"created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "work": str(args.work), "seed": args.seed, "qa": str(args.qa), "cpus": os.cpu_count()}
-    out = args.out or PROJECT_ROOT / "eval" / "reports" / f"scale-proxy-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(format_table(report))
-    print(f"\nreport: {out}")
+    write_report(report, args, "scale-proxy", format_table(report))
     return 0
 
 

@@ -62,11 +62,12 @@ class Answerer:
         table, row, column = match.table, match.cell.row, match.cell.column
         doc = self.documents[table.doc_id]
         texts = " ".join(c.text for c in table.cells if c.row == row and c.value is None)
-        texts += " " + compose.unit_column_values(table).get(row, "")  # a blank unit cell means "same as above"
+        unit_cells = compose.unit_column_values(table)
+        texts += " " + unit_cells.get(row, "")  # a blank unit cell means "same as above"
         header = " ".join(table.columns[column].header)
         labels = f"{' '.join(table.row_path(row))} {texts} {table.rows[row].note}"
         context = f"{labels} {table.title} {table.unit} {header} {table.lead} {' '.join(table.section)} {doc.meta.title}"
-        unit = compose.cell_unit(table, row, column, compose.unit_column_values(table))
+        unit = compose.cell_unit(table, row, column, unit_cells)
         period = compose.period_label(table, row, column, doc)
         # The institution is part of what a cell says, though no cell prints it (the sentence does: "el ISSSTE...").
         own_words = f"{' '.join(table.row_path(row))} {texts} {header} {table.title} {table.unit} {table.institution}"
@@ -124,7 +125,7 @@ class Answerer:
         comparison = compare.plan(question)
         answer = None
         if comparison is not None and self._explicit_comparison(evidence.info, comparison):
-            answer = self._checked(self._compare(question, evidence, k), evidence)
+            answer = self._checked(self._compare(question, comparison, evidence, k), evidence)
         if answer is None:
             decision = decide(evidence.info, evidence.candidates)
             answer = self._compose(question, decision, evidence)
@@ -133,7 +134,7 @@ class Answerer:
                 and comparison.operation in ("share", "percent_change")
                 and (decision.kind == "abstain" or not _states_percent(answer.text) or (decision.cell is not None and not _share_cell(decision.cell)))
             ):
-                answer = self._checked(self._compare(question, evidence, k), evidence) or answer  # the report doesn't print the share
+                answer = self._checked(self._compare(question, comparison, evidence, k), evidence) or answer  # the report doesn't print the share
         answer = self._verified(answer, evidence)
         timings = {"retrieve_ms": (gathered - started) * 1000, "total_ms": (time.perf_counter() - started) * 1000}
         return Answer(answer.question, answer.text, answer.abstained, answer.citations, answer.mode, answer.derivations, answer.related, timings)
@@ -153,11 +154,8 @@ class Answerer:
             return False
         return info.comparison or bool(_CHANGE.search(info.folded))
 
-    def _compare(self, question: str, evidence: Evidence, k: int) -> Answer | None:
+    def _compare(self, question: str, comparison: compare.Plan, evidence: Evidence, k: int) -> Answer | None:
         """Two figures, brought to one scale, combined, with the arithmetic shown and both cited."""
-        comparison = compare.plan(question)
-        if comparison is None:
-            return None
         options = [self._figures(part, anchor, k) for part, anchor in zip(comparison.parts, comparison.anchors, strict=True)]
         pair = _compatible_pair(options[0], options[1], frozenset(evidence.info.stems), percent_asked=asks_percent(evidence.info))
         if pair is None:
