@@ -18,6 +18,7 @@ def test_institutions_most_specific_first() -> None:
 
 def test_compatibility_of_institutions() -> None:
     assert compatible(("IMSS",), "IMSS-BIENESTAR")
+    assert not compatible(("IMSS-BIENESTAR",), "IMSS")  # an IMSS-wide figure does not answer for the programme
     assert compatible(("ISSSTE",), "PENSIONISSSTE")
     assert not compatible(("ISSSTE",), "IMSS")
     assert compatible((), "SNDIF")

@@ -101,3 +101,18 @@ def test_percentages_pair_last_when_the_question_counts_people() -> None:
     assert people is not None and (people[0][0], people[1][0]) == (7_708_958.0, 7_304_531.0)
     points = _compatible_pair(first, second, percent_asked=True)
     assert points is not None and (points[0][0], points[1][0]) == (28.57, 32.84)
+
+
+def test_a_sentence_explaining_the_whole_question_is_accepted_below_the_rank_threshold() -> None:
+    from rag.answer.policy import SENTENCE_MIN, Candidate, decide
+
+    info = analyze("¿Cuánto destinó el IMSS a rentas vitalicias en 2020?")
+
+    def sentence(coverage: float) -> Candidate:
+        return Candidate(
+            kind="sentence", score=SENTENCE_MIN - 0.3, context="rentas vitalicias IMSS 2020", subject="rentas vitalicias",
+            years=frozenset({2020}), institutions=frozenset({"IMSS"}), has_percent=False, has_figure=True, coverage=coverage,
+        )  # fmt: skip
+
+    assert decide(info, [sentence(0.98)]).kind == "sentence"
+    assert decide(info, [sentence(0.80)]).kind == "abstain"
