@@ -198,10 +198,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def run_clients(client: Callable[[], None], count: int) -> float:
     """Run ``count`` threads of ``client`` at once; the wall seconds until the last one ends."""
     began = time.perf_counter()
@@ -211,3 +207,7 @@ def run_clients(client: Callable[[], None], count: int) -> float:
     for thread in threads:
         thread.join()
     return time.perf_counter() - began
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -8,6 +8,14 @@
   twice (passage search, then table-row search) and now embeds it once.
   Nothing is shared between threads, so a benchmark repeating questions
   across requests still pays for every embedding.
+  With ``query_int8`` (the default) questions go through a copy of the model
+  whose attention and FFN-input layers are int8 (torch dynamic quantization,
+  per channel); passages keep fp32, so the index does not change. Measured on
+  the 332 gold questions: one question 35 -> 21 ms on one thread, cosine to
+  fp32 0.993 min / 0.996 mean, and ``rag eval --systems full`` gives the same
+  332 answers. The FFN-output layers stay fp32 because quantizing their
+  activations is what costs accuracy (all layers int8: 15 ms, but dense
+  recall@5 0.941 -> 0.906 and one answer lost).
 * ``HashingEmbedder``: a deterministic fake for unit tests of *other* stages.
 * ``CachedEmbedder``: keys vectors by sha256(model fingerprint, prefix, text)
   in SQLite, so a small corpus change re-embeds only the changed chunks.
@@ -16,11 +24,14 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import threading
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -43,6 +54,8 @@ QUERY_THREADS = 1
 # the server answers on up to 40 pool threads, and each thread that ran the model
 # grew its own malloc arena, so RSS kept rising for a minute under 32 clients.
 QUERY_WORKERS = 2
+# Linear layers quantized for queries (see the module docstring for why these).
+QUERY_INT8_LAYERS = re.compile(r"attention\.(self\.(query|key|value)|output\.dense)$|intermediate\.dense$")
 
 
 class Embedder(Protocol):
@@ -74,7 +87,7 @@ def model_fingerprint(model: str) -> str:
 class SentenceTransformerEmbedder:
     """sentence-transformers model, loaded lazily on first use (never per request)."""
 
-    def __init__(self, model: str, query_prompt: str, passage_prompt: str, batch_size: int = 32, threads: int = 0) -> None:
+    def __init__(self, model: str, query_prompt: str, passage_prompt: str, batch_size: int = 32, threads: int = 0, query_int8: bool = False) -> None:
         if not model:
             raise ValueError("model must be a sentence-transformers name or path")
         self.model_name = model
@@ -82,7 +95,9 @@ class SentenceTransformerEmbedder:
         self.passage_prompt = passage_prompt
         self.batch_size = batch_size
         self.threads = threads
+        self.query_int8 = query_int8
         self._model: Any = None
+        self._query_model: Any = None
         self._lock = threading.Lock()
         self._fingerprint = model_fingerprint(model)
         self._passage_threads = threads
@@ -100,7 +115,16 @@ class SentenceTransformerEmbedder:
     def load(self) -> None:
         """Load the model now (``rag serve`` does it in a thread at start-up); a failure surfaces on first use."""
         with contextlib.suppress(RagError):
-            self._load()
+            self._load_query_model()
+
+    def _load_query_model(self) -> Any:
+        model = self._load()
+        if not self.query_int8:
+            return model
+        with self._lock:
+            if self._query_model is None:
+                self._query_model = _int8_copy(model)
+        return self._query_model
 
     def _load(self) -> Any:
         with self._lock:
@@ -135,7 +159,7 @@ class SentenceTransformerEmbedder:
         last = self._last_query
         if len(texts) == 1 and getattr(last, "text", None) == texts[0]:
             return np.array(last.vector)
-        vectors = self._query_pool.submit(self._encode, texts, self.query_prompt, None, QUERY_THREADS).result()
+        vectors = self._query_pool.submit(self._encode, texts, self.query_prompt, None, QUERY_THREADS, True).result()
         if len(texts) == 1:
             last.text, last.vector = texts[0], vectors.copy()
         return vectors
@@ -143,8 +167,11 @@ class SentenceTransformerEmbedder:
     def embed_passages(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
         return self._encode(texts, self.passage_prompt, progress, 0)
 
-    def _encode(self, texts: Sequence[str], prompt: str, progress: ProgressFn | None, threads: int) -> np.ndarray:
-        model = self._load()
+    def _encode(self, texts: Sequence[str], prompt: str, progress: ProgressFn | None, threads: int, query: bool = False) -> np.ndarray:
+        model = self._load_query_model() if query else self._load()
+        # Dynamic int8 scales each batch's activations together, so a question's vector would depend on its batch
+        # neighbours' padding: questions through the int8 model go one at a time.
+        batch_size = 1 if query and self.query_int8 else self.batch_size
         import torch
 
         torch.set_num_threads(threads or self._passage_threads)
@@ -153,13 +180,13 @@ class SentenceTransformerEmbedder:
         # Sort by length so each batch pads little; restore the order afterwards.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), _dimension(model)), dtype=np.float32)
-        step = max(self.batch_size, 1) * 4
+        step = max(batch_size, 1) * 4
         for start in range(0, len(order), step):
             ids = order[start : start + step]
             vectors = model.encode(
                 [texts[i] for i in ids],
                 prompt=prompt,
-                batch_size=self.batch_size,
+                batch_size=batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,
@@ -168,6 +195,21 @@ class SentenceTransformerEmbedder:
             if progress:
                 progress(len(ids))
         return out
+
+
+def _int8_copy(model: Any) -> Any:
+    """A copy of ``model`` with QUERY_INT8_LAYERS int8; the embedding tables and the tokenizer (most of the memory) are shared."""
+    import torch
+    from torch.ao.quantization import per_channel_dynamic_qconfig
+
+    shared: dict[int, Any] = {id(m): m for m in model.modules() if isinstance(m, torch.nn.Embedding)}
+    shared.update({id(m.tokenizer): m.tokenizer for m in model.modules() if getattr(m, "tokenizer", None) is not None})
+    query_model = copy.deepcopy(model, memo=shared)
+    layers = {name: per_channel_dynamic_qconfig for name, m in query_model.named_modules() if isinstance(m, torch.nn.Linear) and QUERY_INT8_LAYERS.search(name)}
+    with warnings.catch_warnings():  # torch.ao.quantization is deprecated in favour of torchao, which is not installed; it works in the pinned torch
+        warnings.simplefilter("ignore")
+        torch.ao.quantization.quantize_dynamic(query_model, layers, dtype=torch.qint8, inplace=True)
+    return query_model
 
 
 def _dimension(model: Any) -> int:

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     passage_prompt: str = Field("passage: ", description="Prefix for indexed passages (e5 convention).")
     embed_batch_size: int = Field(32, ge=1, le=1024, description="Batch size when embedding passages.")
     torch_threads: int = Field(0, ge=0, le=256, description="Torch CPU threads; 0 keeps torch's default.")
+    query_int8: bool = Field(
+        True, description="Embed questions with int8 attention and FFN-input layers (21 instead of 35 ms; same gold answers). Passages stay fp32."
+    )
 
     # --- chunking ---------------------------------------------------------
     chunk_size: int = Field(1000, ge=100, le=4000, description="Target passage chunk size in characters (chosen by measurement; see README, Retrieval).")

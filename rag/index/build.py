@@ -97,6 +97,7 @@ def default_embedder(settings: Settings) -> SentenceTransformerEmbedder:
         settings.passage_prompt,
         settings.embed_batch_size,
         settings.torch_threads,
+        settings.query_int8,
     )
 
 

@@ -41,3 +41,20 @@ def test_queries_from_many_threads_run_on_the_few_query_threads(pipeline, monkey
         caller.join()
     assert 1 <= len(ran_on) <= QUERY_WORKERS
     assert all(name.startswith("embed-query") and threads == 1 for name, threads in ran_on)
+
+
+def test_int8_questions_stay_close_to_fp32_and_share_the_embedding_tables(pipeline) -> None:  # type: ignore[no-untyped-def]
+    import torch
+
+    embedder = pipeline.embedder
+    assert embedder.query_int8  # the default
+    questions = [QUESTION, "¿Cuántas pensiones por riesgos de trabajo concedió el ISSSTE en 2012?", "¿Cuál fue la tasa de mortalidad materna en 2023?"]
+    int8 = embedder.embed_queries(questions)
+    fp32 = embedder._encode(questions, embedder.query_prompt, None, 1)  # the base model, as passages are embedded
+    cosines = (int8 * fp32).sum(axis=1)
+    assert cosines.min() >= 0.99 and not np.allclose(int8, fp32, atol=1e-4)  # close, and really a different (quantized) model
+    base, query = embedder._load(), embedder._load_query_model()
+    tables = [(a.weight.data_ptr(), b.weight.data_ptr()) for a, b in zip(base.modules(), query.modules(), strict=False) if isinstance(a, torch.nn.Embedding)]
+    assert tables and all(a == b for a, b in tables)
+    assert any(type(m).__name__ == "Linear" and "quantized" in type(m).__module__ for m in query.modules())
+    assert not any("quantized" in type(m).__module__ for m in base.modules())
