@@ -178,6 +178,12 @@ def asked_period(folded: str) -> tuple[int, ...]:
     return (int(match.group(1)), int(match.group(2)))
 
 
+def counted_words(question: str) -> tuple[str, ...]:
+    """The counted nouns as written (folded): "¿cuántas pensiones...?" -> ("pensiones",). Stems lose
+    the difference between a thing and the people it is paid to (pensiones and pensionados are both "pension")."""
+    return tuple(dict.fromkeys(fold(w) for w in _COUNTED.findall(question)))
+
+
 def _counted(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m for w in _COUNTED.findall(question) for m in stems(w) if m not in _NOT_MEASURES))
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from rag.answer.sentences import ScoredSentence, figures, matched
-from rag.query import QuestionInfo, compatible
+from rag.query import QuestionInfo, compatible, counted_words
 from rag.text import fold, stems
 from rag.types import CellMatch
 
@@ -35,6 +35,8 @@ TABLE_MIN = 3.5  # lookup score below which a cell is not trusted
 SENTENCE_MIN = 1.0  # sentence score below which a sentence is not trusted
 CELL_MARGIN = 0.1  # a cell wins unless a sentence explains clearly more of the question
 SENTENCE_COVERAGE_MIN = 0.95  # ...or a sentence that explains (nearly) all of the question, whatever its rank score
+CLEAR_MIN = 0.8  # ...or a sentence above this score that no other acceptable sentence comes near:
+CLEAR_MARGIN = 0.2  # it beats the runner-up by this much
 _TEXT_QUESTION = re.compile(
     r"(?i)(^|¿)\s*(qui[eé]n|por qu[eé]|c[oó]mo|d[oó]nde|a qu[eé]\b|a partir de qu[eé]|hasta qu[eé]|desde qu[eé]|"
     r"en qu[eé] (fecha|año|mes|d[ií]a|entidad|estado)|"
@@ -80,6 +82,8 @@ class Thresholds:
     sentence_min: float = SENTENCE_MIN
     cell_margin: float = CELL_MARGIN
     sentence_coverage_min: float = SENTENCE_COVERAGE_MIN
+    clear_min: float = CLEAR_MIN
+    clear_margin: float = CLEAR_MARGIN
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,13 @@ def is_numeric(info: QuestionInfo) -> bool:
 
 
 def asks_percent(info: QuestionInfo) -> bool:
-    return bool(re.search(r"(qu[eé]|en) porcentaje|por ciento|%|\(en porcentaje\)", info.text, re.IGNORECASE))
+    """A share: "qué porcentaje", "%", and "qué cobertura/proporción" (not "¿en cuántas entidades tuvo cobertura?")."""
+    return bool(_PERCENT_QUESTION.search(info.text))
+
+
+_PERCENT_QUESTION = re.compile(
+    r"(qu[eé]|en) porcentaje|por ciento|%|\(en porcentaje\)|(qu[eé]|cu[aá]l (fue|era|es) la) (cobertura|proporci[oó]n)\b", re.IGNORECASE
+)
 
 
 _MONEY_QUESTION = re.compile(r"\b(monto|importe|pesos|presupuesto|gasto|gast[oó]|costo|invers\w*|invirti\w*|recaud\w*|erog\w*|destin[oó])\b")
@@ -133,6 +143,8 @@ def vetoes(info: QuestionInfo, candidate: Candidate) -> tuple[str, ...]:
     subject_stems = set(stems(candidate.subject))
     if info.counted and not any(matched(_synonyms(word), subject_stems) for word in info.counted):
         reasons.append("la evidencia no cuenta lo que se pregunta")
+    for asked, counted in _agent_nouns(info, candidate):
+        reasons.append(f"la evidencia cuenta {counted}, no {asked}")
     if asks_percent(info) and not candidate.has_percent:
         reasons.append("no hay un porcentaje en la evidencia")
     if is_numeric(info) and not candidate.has_figure:
@@ -142,6 +154,30 @@ def vetoes(info: QuestionInfo, candidate: Candidate) -> tuple[str, ...]:
     if info.counted and not asks_percent(info) and not candidate.has_count:
         reasons.append("la evidencia da un porcentaje, no una cantidad")
     return tuple(reasons)
+
+
+_AGENT = re.compile(r"(ad|id)[oa]s?$|ari[oa]s?$|ist[ae]s?$")
+
+
+def _agent_nouns(info: QuestionInfo, candidate: Candidate) -> list[tuple[str, str]]:
+    """(asked, counted) when the question counts things ("pensiones") and the evidence only the people they
+    belong to ("pensionados"): the same stem, so the stem-based checks cannot tell them apart."""
+    found = []
+    if candidate.cell is not None:  # what the cell counts is its row (the table's lead may name other things)
+        match = candidate.cell
+        said = " ".join(match.table.row_path(match.cell.row)) + " " + " ".join(match.table.columns[match.cell.column].header)
+    else:
+        said = candidate.subject
+    subject = re.findall(r"\w+", fold(said))
+    for asked in counted_words(info.text):
+        if _AGENT.search(asked) or asked not in info.folded:
+            continue
+        root = stems(asked)[0] if stems(asked) else asked
+        related = [w for w in subject if w.startswith(root)]
+        agents = [w for w in related if _AGENT.search(w)]
+        if agents and len(agents) == len(related):
+            found.append((asked, agents[0]))
+    return found
 
 
 def decide(info: QuestionInfo, candidates: Sequence[Candidate], thresholds: Thresholds = Thresholds()) -> Decision:
@@ -156,20 +192,28 @@ def decide(info: QuestionInfo, candidates: Sequence[Candidate], thresholds: Thre
     reasons: list[str] = []
     cell: Candidate | None = None
     sentence: Candidate | None = None
+    acceptable: list[Candidate] = []
     for candidate in candidates:
         refused = vetoes(info, candidate)
         if refused:
             reasons.extend(refused)
         elif candidate.kind == "cell" and cell is None and numeric and candidate.score >= thresholds.table_min:
             cell = candidate
-        elif (
-            candidate.kind == "sentence"
-            and sentence is None
-            and (candidate.score >= thresholds.sentence_min or candidate.coverage >= thresholds.sentence_coverage_min)
-        ):
-            sentence = candidate
+        elif candidate.kind == "sentence":
+            acceptable.append(candidate)
+            if sentence is None and (candidate.score >= thresholds.sentence_min or candidate.coverage >= thresholds.sentence_coverage_min):
+                sentence = candidate
+    if sentence is None and acceptable:
+        ranked = sorted(acceptable, key=lambda c: -c.score)
+        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        if ranked[0].score >= thresholds.clear_min and ranked[0].score - runner_up >= thresholds.clear_margin:
+            sentence = ranked[0]  # below the rank threshold, but clearly the one sentence that fits
     if cell is not None and sentence is not None and _more_precise(sentence, cell):
         return Decision("sentence", sentence=sentence.sentence)  # the same figure, printed in full
+    if cell is not None and sentence is None:
+        for other in acceptable:
+            if _more_precise(other, cell):  # below the threshold, but it prints the cell's own figure in full (63 996 for 64.0 miles)
+                return Decision("sentence", sentence=other.sentence)
     if cell is not None and sentence is not None and _rounds_cell(sentence, cell):
         return Decision("cell", cell=cell.cell)  # the sentence rounds the cell's figure (12.4 millones vs 12 449 609)
     if cell is not None and (sentence is None or cell.coverage + thresholds.cell_margin >= sentence.coverage):

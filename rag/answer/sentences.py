@@ -33,6 +33,12 @@ W_PREVIOUS = 0.7  # words from the sentence before count (the answer then quotes
 W_NEAR = 0.3  # a figure printed right next to the asked words is probably the asked figure
 NEAR_CHARS = 60
 W_WRONG_YEAR = 0.6
+W_TARGET = 0.3  # a sentence stating a goal ("la meta ... fue del 90%") answers a question about results less well
+_TARGET = re.compile(r"\bmetas?\b")
+_ASKS_TARGET = re.compile(r"\b(metas?|previst\w*|programad\w*|estimad\w*|planead\w*|esperad\w*|objetivo)\b")
+W_QUESTION_FIGURE = 0.3  # the sentence prints a figure the question quotes ("las 54 acciones de obra médica")
+_NAME_BEFORE = re.compile(r"[A-Za-z]-?\Z")  # a letter (and hyphen) right before the figure or its sign
+_MONTH_AFTER = re.compile(r"\s+de\s+(enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)\b", re.IGNORECASE)
 _PREFIX = 4  # "cubrió" (cubri) and "cubrieron" (cubr) are the same verb
 
 
@@ -186,6 +192,11 @@ class SentenceScorer:
         score += W_RETRIEVAL * sentence.retrieval + W_NEAR * _nearness(sentence.text, own)
         if info.measures and set(info.measures) <= own:
             score += W_MEASURE
+        if _TARGET.search(fold(sentence.own_text)) and not _ASKS_TARGET.search(info.folded):
+            score -= W_TARGET
+        quoted = question_figures(info)
+        if quoted and any(f.value == q.value for f in figures(sentence.text) for q in quoted):
+            score += W_QUESTION_FIGURE
         score -= W_WRONG_YEAR * self._year_mismatch(info, sentence)
         if before and self.weight(before) / denominator >= 0.15 and sentence.previous_start:
             sentence = _with_previous(sentence)  # the answer needs the sentence before to make sense
@@ -210,12 +221,20 @@ class SentenceScorer:
         return scored[:k]
 
 
+def question_figures(info: QuestionInfo) -> list[Number]:
+    """Figures the question itself states ("las 54 acciones"), not its years or its dates ("1 de enero")."""
+    return [f for f in figures(info.text) if not _MONTH_AFTER.match(info.text, f.end)]
+
+
 def figures(text: str) -> list[Number]:
     """Figures of a sentence that are not years, footnote marks or list numbers."""
     found = []
-    for n in find_numbers(strip_markers(text)):
+    stripped = strip_markers(text)
+    for n in find_numbers(stripped):
         if n.decimals == 0 and 1900 <= n.value <= 2100 and "," not in n.text and " " not in n.text.strip():
             continue  # a year
+        if _NAME_BEFORE.search(stripped, 0, n.start):
+            continue  # part of a name: "COVID-19", "SARS-CoV-2"
         found.append(n)
     return found
 
@@ -256,6 +275,8 @@ def figure_for(info: QuestionInfo, text: str, anchor: str = "") -> Number | None
     candidates = figures(text)
     if not candidates:
         return None
+    quoted = question_figures(info)
+    candidates = [n for n in candidates if not any(n.value == q.value for q in quoted)] or candidates  # the asked figure is not the one the question gives
     if info.wants_percent:
         candidates = percent_figures(text) or candidates
     folded = fold(text)

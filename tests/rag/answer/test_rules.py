@@ -116,3 +116,104 @@ def test_a_sentence_explaining_the_whole_question_is_accepted_below_the_rank_thr
 
     assert decide(info, [sentence(0.98)]).kind == "sentence"
     assert decide(info, [sentence(0.80)]).kind == "abstain"
+
+
+def _sentence(score: float, text: str = "Se otorgaron 63 996 créditos para vivienda en 2012.", coverage: float = 0.5):  # type: ignore[no-untyped-def]
+    from types import SimpleNamespace
+
+    from rag.answer.policy import Candidate
+
+    return Candidate(
+        kind="sentence", score=score, context=f"{text} ISSSTE", subject=text, years=frozenset({2012}), institutions=frozenset({"ISSSTE"}),
+        has_percent=False, has_figure=True, has_count=True, coverage=coverage, sentence=SimpleNamespace(sentence=SimpleNamespace(text=text)),  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def test_a_sentence_below_the_threshold_is_accepted_when_it_clearly_beats_the_rest() -> None:
+    from rag.answer.policy import CLEAR_MARGIN, CLEAR_MIN, SENTENCE_MIN, decide
+
+    info = analyze("¿Cuántos créditos para vivienda otorgó el ISSSTE en 2012?")
+    top = CLEAR_MIN + 0.05
+    assert top < SENTENCE_MIN
+    assert decide(info, [_sentence(top)]).kind == "sentence"  # alone
+    assert decide(info, [_sentence(top), _sentence(top - CLEAR_MARGIN - 0.01)]).kind == "sentence"
+    assert decide(info, [_sentence(top), _sentence(top - CLEAR_MARGIN + 0.01)]).kind == "abstain"  # a close runner-up: not clear
+    assert decide(info, [_sentence(CLEAR_MIN - 0.01)]).kind == "abstain"
+
+
+def test_a_weak_sentence_printing_the_cells_figure_in_full_beats_the_cell() -> None:
+    from types import SimpleNamespace
+
+    from rag.answer.policy import TABLE_MIN, Candidate, decide
+
+    info = analyze("¿Cuántos créditos para vivienda otorgó el ISSSTE en 2012?")
+    table = SimpleNamespace(row_path=lambda row: ["Créditos para vivienda"], columns=[SimpleNamespace(header=("2012",))])
+    match = SimpleNamespace(table=table, cell=SimpleNamespace(value=64.0, decimals=1, text="64.0", row=0, column=0))
+    cell = Candidate(
+        kind="cell", score=TABLE_MIN + 1, context="Créditos para vivienda ISSSTE 2012", subject="Créditos para vivienda", years=frozenset({2012}),
+        institutions=frozenset({"ISSSTE"}), has_percent=False, has_figure=True, has_count=True, coverage=0.5, cell=match,  # type: ignore[arg-type]
+    )  # fmt: skip
+    weak = 0.5  # below every sentence threshold
+    assert decide(info, [cell, _sentence(weak)]).kind == "sentence"  # 63 996 is 64.0 miles, printed in full
+    assert decide(info, [cell, _sentence(weak, "Se otorgaron 19 170 créditos conmemorativos en 2012.")]).kind == "cell"
+
+
+def test_figures_skip_names_like_covid_19_but_not_figures_after_a_line_break() -> None:
+    from rag.answer.sentences import figures
+
+    assert [f.value for f in figures("la pandemia de COVID-19 y el SARS-CoV-2 dejaron 45 casos")] == [45.0]
+    assert [f.value for f in figures("Población Objetivo\n1.43 %")] == [1.43]
+    assert [f.value for f in figures("una caída de -5.2 por ciento")] == [-5.2]
+
+
+def test_the_figure_a_question_quotes_marks_the_sentence_but_is_not_the_answer() -> None:
+    from rag.answer.sentences import figure_for, question_figures
+
+    info = analyze("¿Cuánto se invirtió en las 54 acciones de obra médica concluidas entre el 1 de enero de 2023 y el 30 de junio de 2024?")
+    assert [f.value for f in question_figures(info)] == [54.0]  # not the days of the dates, not the years
+    found = figure_for(info, "Se concluyeron 54 acciones de obra médica con una inversión de 1,306.8 millones de pesos.")
+    assert found is not None and found.value == 1306.8
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("¿Qué cobertura de vacunación tuvieron en 2023 los niños en guarderías?", True),
+        ("¿Cuál fue la proporción de usuarios atendidos en 2020?", True),
+        ("¿En cuántas entidades federativas tuvo cobertura el programa E012?", False),
+        ("¿Qué porcentaje de la población cubría el IMSS?", True),
+    ],
+)
+def test_percent_questions(question: str, expected: bool) -> None:
+    from rag.answer.policy import asks_percent
+
+    assert asks_percent(analyze(question)) is expected
+
+
+def test_a_goal_sentence_scores_below_the_same_sentence_reporting_a_result() -> None:
+    from rag.answer.sentences import W_TARGET, Sentence, SentenceScorer
+    from tests.rag.answer.fakes import META, report
+
+    scorer = SentenceScorer({META.id: report()})
+
+    def scored(question: str, text: str) -> float:
+        return scorer.score(analyze(question), Sentence(META.id, META.file, 1, 1, text, (), 1.0)).score
+
+    result, goal = "En 2012 la cobertura de vacunación fue del 88%.", "En 2012 la meta de cobertura de vacunación fue del 90%."
+    question = "¿Qué cobertura de vacunación hubo en 2012?"
+    assert scored(question, result) - scored(question, goal) == pytest.approx(W_TARGET, abs=0.02)
+    asks_goal = "¿Qué meta de cobertura de vacunación hubo en 2012?"
+    assert scored(asks_goal, goal) >= scored(asks_goal, result)  # asked for the goal: no penalty
+
+
+def test_counting_pensions_is_not_counting_pensioners_though_the_stems_agree() -> None:
+    from rag.answer.policy import vetoes
+    from rag.text import stems
+
+    assert stems("pensiones") == stems("pensionados")  # why the stem-based checks could not tell them apart
+    things, people = analyze("¿Cuántas pensiones cubrió el IMSS en 2012?"), analyze("¿Cuántos pensionados tenía el IMSS en 2012?")
+    about_people = _sentence(1.5, "En 2012 se benefició a 2 773.3 miles de pensionados del IMSS.")
+    about_things = _sentence(1.5, "En 2012 el IMSS cubrió 3 045.8 miles de pensiones.")
+    assert "la evidencia cuenta pensionados, no pensiones" in vetoes(things, about_people)
+    assert not any("cuenta" in reason for reason in vetoes(things, about_things))
+    assert not any("cuenta" in reason for reason in vetoes(people, about_people))
