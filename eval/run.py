@@ -38,7 +38,7 @@ from eval.metrics import abstention_metrics, answer_correct, hit_at_k, mean, per
 from eval.qa import QAItem
 from rag.answer.engine import Answerer
 from rag.answer.verify import unsupported_figures
-from rag.embed import Embedder, ProgressFn
+from rag.embed import Embedder, ProgressFn, WrappedEmbedder
 from rag.pipeline import Pipeline
 from rag.settings import PROJECT_ROOT
 from rag.types import Answer, Hit
@@ -66,7 +66,7 @@ class Record:
     latency_ms: float = 0.0
 
 
-class QueryEmbeddingMemo:
+class QueryEmbeddingMemo(WrappedEmbedder):
     """An ``Embedder`` that computes each query's vector once per run and remembers what it cost.
 
     Between ``start_call()`` and ``replayed_ms()``, the first cache hit on each
@@ -81,18 +81,10 @@ class QueryEmbeddingMemo:
     """
 
     def __init__(self, inner: Embedder) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self._vectors: dict[str, tuple[np.ndarray, float]] = {}
         self._charged: set[str] = set()
         self._replayed = 0.0
-
-    @property
-    def fingerprint(self) -> str:
-        return self.inner.fingerprint
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
 
     def start_call(self) -> None:
         self._charged.clear()

@@ -159,7 +159,7 @@ class SentenceTransformerEmbedder:
         last = self._last_query
         if len(texts) == 1 and getattr(last, "text", None) == texts[0]:
             return np.array(last.vector)
-        vectors = self._query_pool.submit(self._encode, texts, self.query_prompt, None, QUERY_THREADS, True).result()
+        vectors = self._query_pool.submit(self._encode, texts, self.query_prompt, None, QUERY_THREADS, query=True).result()
         if len(texts) == 1:
             last.text, last.vector = texts[0], vectors.copy()
         return vectors
@@ -251,14 +251,11 @@ class HashingEmbedder:
         return result
 
 
-class CachedEmbedder:
-    """Wraps an Embedder; passage vectors are looked up by content hash first."""
+class WrappedEmbedder:
+    """Base for an Embedder in front of another: the same model, so the same fingerprint and dimension."""
 
-    def __init__(self, inner: Embedder, cache_path: Path) -> None:
+    def __init__(self, inner: Embedder) -> None:
         self.inner = inner
-        self.cache_path = cache_path
-        self.hits = 0
-        self.misses = 0
 
     @property
     def fingerprint(self) -> str:
@@ -267,6 +264,16 @@ class CachedEmbedder:
     @property
     def dim(self) -> int:
         return self.inner.dim
+
+
+class CachedEmbedder(WrappedEmbedder):
+    """Wraps an Embedder; passage vectors are looked up by content hash first."""
+
+    def __init__(self, inner: Embedder, cache_path: Path) -> None:
+        super().__init__(inner)
+        self.cache_path = cache_path
+        self.hits = 0
+        self.misses = 0
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.inner.embed_queries(texts)

@@ -185,7 +185,7 @@ def counted_words(question: str) -> tuple[str, ...]:
 
 
 def _counted(question: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(m for w in _COUNTED.findall(question) for m in stems(w) if m not in _NOT_MEASURES))
+    return tuple(dict.fromkeys(m for w in counted_words(question) for m in stems(w) if m not in _NOT_MEASURES))
 
 
 def analyze(question: str) -> QuestionInfo:

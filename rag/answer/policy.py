@@ -170,9 +170,9 @@ def _agent_nouns(info: QuestionInfo, candidate: Candidate) -> list[tuple[str, st
         said = candidate.subject
     subject = re.findall(r"\w+", fold(said))
     for asked in counted_words(info.text):
-        if _AGENT.search(asked) or asked not in info.folded:
+        if _AGENT.search(asked):
             continue
-        root = stems(asked)[0] if stems(asked) else asked
+        root = next(iter(stems(asked)), asked)
         related = [w for w in subject if w.startswith(root)]
         agents = [w for w in related if _AGENT.search(w)]
         if agents and len(agents) == len(related):

@@ -14,6 +14,7 @@ the narrowest line span that contains it. Scoring is explicit:
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterator, Sequence
@@ -221,9 +222,14 @@ class SentenceScorer:
         return scored[:k]
 
 
-def question_figures(info: QuestionInfo) -> list[Number]:
+def question_figures(info: QuestionInfo) -> tuple[Number, ...]:
     """Figures the question itself states ("las 54 acciones"), not its years or its dates ("1 de enero")."""
-    return [f for f in figures(info.text) if not _MONTH_AFTER.match(info.text, f.end)]
+    return _question_figures(info.text)
+
+
+@functools.lru_cache(maxsize=1024)  # asked for every sentence scored; the question is the same
+def _question_figures(question: str) -> tuple[Number, ...]:
+    return tuple(f for f in figures(question) if not _MONTH_AFTER.match(question, f.end))
 
 
 def figures(text: str) -> list[Number]:

@@ -28,8 +28,8 @@ def test_queries_from_many_threads_run_on_the_few_query_threads(pipeline, monkey
     ran_on: set[tuple[str, int]] = set()
     encode = embedder._encode
 
-    def spy(*args):  # type: ignore[no-untyped-def]
-        vectors = encode(*args)
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        vectors = encode(*args, **kwargs)
         ran_on.add((threading.current_thread().name, torch.get_num_threads()))
         return vectors
 
