@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.answer import compare, compose
-from rag.answer.policy import Candidate, Decision, asks_percent, decide, is_numeric, vetoes
+from rag.answer.policy import Candidate, Decision, asks_money, asks_percent, decide, is_numeric, vetoes
 from rag.answer.sentences import ScoredSentence, SentenceScorer, figure_for, figures, percent_figures, unit_after
 from rag.answer.verify import unsupported_figures
 from rag.numbers import format_es, same_value
@@ -79,7 +79,7 @@ class Answerer:
             subject=f"{own_words} {table.rows[row].note} {table.lead if _caption_only(table.title) and not _names_a_count(header) else ''}",
             years=frozenset(years_in(period)),
             institutions=frozenset({table.institution}),
-            has_percent=(percent := unit == "por ciento" or "porcentaje" in fold(" ".join(table.row_path(row))) or "%" in match.cell.text),
+            has_percent=(percent := unit == "por ciento" or _PERCENT_LABEL.search(fold(" ".join(table.row_path(row)))) is not None or "%" in match.cell.text),
             has_figure=match.cell.value is not None,
             has_count=not percent,
             coverage=self.scorer.coverage(info, own_words, f"{table.lead} {' '.join(table.section)} {doc.meta.title}"),
@@ -125,7 +125,9 @@ class Answerer:
         comparison = compare.plan(question)
         answer = None
         if comparison is not None and self._explicit_comparison(evidence.info, comparison):
-            answer = self._checked(self._compare(question, comparison, evidence, k), evidence)
+            if comparison.operation == "sum" and evidence.info.period:
+                answer = self._printed_total(question, evidence)
+            answer = answer or self._checked(self._compare(question, comparison, evidence, k), evidence)
         if answer is None:
             decision = decide(evidence.info, evidence.candidates)
             answer = self._compose(question, decision, evidence)
@@ -154,10 +156,21 @@ class Answerer:
             return False
         return info.comparison or bool(_CHANGE.search(info.folded))
 
+    def _printed_total(self, question: str, evidence: Evidence) -> Answer | None:
+        """ "¿Cuántas ... en total de enero de 2023 a junio de 2024?": a total the report prints for the
+        whole period beats adding up its years (the period veto refuses figures of one year).
+        Only a table cell: a sentence naming both years ("en 2023 ... y de enero a junio de
+        2024 ...") usually gives each year's figure, not their total."""
+        decision = decide(evidence.info, evidence.candidates)
+        if decision.cell is None:
+            return None
+        return self._checked(self._compose(question, decision, evidence), evidence)
+
     def _compare(self, question: str, comparison: compare.Plan, evidence: Evidence, k: int) -> Answer | None:
         """Two figures, brought to one scale, combined, with the arithmetic shown and both cited."""
         options = [self._figures(part, anchor, k) for part, anchor in zip(comparison.parts, comparison.anchors, strict=True)]
-        pair = _compatible_pair(options[0], options[1], frozenset(evidence.info.stems), percent_asked=asks_percent(evidence.info))
+        info = evidence.info
+        pair = _compatible_pair(options[0], options[1], frozenset(info.stems), percent_asked=asks_percent(info), money_asked=asks_money(info))
         if pair is None:
             return None
         (a, a_unit, a_cite, a_dec), (b, b_unit, b_cite, b_dec) = pair
@@ -203,7 +216,7 @@ class Answerer:
             return value, unit, compose.cell_citation(match.table, match.cell.row, match.cell.column, doc), match.cell.decimals
         if candidate.sentence is not None:
             sentence = candidate.sentence.sentence
-            figure = figure_for(info, sentence.text, anchor)
+            figure = figure_for(info, sentence.text, anchor, levels_only=True)
             if figure is None:
                 return None
             doc = self.documents[sentence.doc_id]
@@ -346,6 +359,8 @@ def _caption_only(title: str) -> bool:
     return not {w for w in stems(title) if not w.isdigit()} - _CAPTION_WORDS
 
 
+_PERCENT_LABEL = re.compile(r"porcent(aje|ual)")  # "Variación porcentual acumulada de la recaudación" prints no unit
+
 Operand = tuple[float, str, Citation, int]  # value, unit, citation, decimals
 
 
@@ -361,7 +376,7 @@ _MONEY_WORDS = ("mont", "import", "pes", "gast", "recurs", "erog", "presupuest",
 
 
 def _compatible_pair(
-    first: Sequence[Operand], second: Sequence[Operand], asked: frozenset[str] = frozenset(), percent_asked: bool = True
+    first: Sequence[Operand], second: Sequence[Operand], asked: frozenset[str] = frozenset(), percent_asked: bool = True, money_asked: bool = False
 ) -> tuple[Operand, Operand] | None:
     """The best-ranked pair whose units count the same thing: pesos with pesos, a percentage with a percentage.
 
@@ -381,6 +396,8 @@ def _compatible_pair(
             if a[0] == b[0] and a[2].source == b[2].source and a[2].lines == b[2].lines:
                 continue  # one printed figure cannot answer both sides of a comparison
             cost: float = i + j + (10 if not base_a or not base_b else 0)
+            if base_a == "%" and money_asked and not percent_asked:
+                continue  # "¿cuánto más recaudó...?" asks for pesos; two indices do not answer it
             cost += 20 if base_a == "%" and not percent_asked else 0  # "¿en cuántas personas...?" is not answered in points
             cost -= 1.5 if a[1] == b[1] and a[1] else 0
             cost -= 1.5 if base_a and base_a in asked else 0

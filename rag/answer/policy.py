@@ -151,6 +151,8 @@ def vetoes(info: QuestionInfo, candidate: Candidate) -> tuple[str, ...]:
         reasons.append("la evidencia no da una cifra")
     if asks_money(info) and not asks_percent(info) and candidate.unit and not _MONEY_UNIT.search(fold(candidate.unit)):
         reasons.append(f"la evidencia da {candidate.unit}, no un monto")
+    elif asks_money(info) and not asks_percent(info) and candidate.cell is not None and candidate.has_percent and not _MONEY_UNIT.search(fold(candidate.unit)):
+        reasons.append("la evidencia da un porcentaje, no un monto")  # a row "Variación porcentual de la recaudación" with no unit printed
     if info.counted and not asks_percent(info) and not candidate.has_count:
         reasons.append("la evidencia da un porcentaje, no una cantidad")
     return tuple(reasons)

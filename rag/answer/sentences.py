@@ -39,6 +39,7 @@ _TARGET = re.compile(r"\bmetas?\b")
 _ASKS_TARGET = re.compile(r"\b(metas?|previst\w*|programad\w*|estimad\w*|planead\w*|esperad\w*|objetivo)\b")
 W_QUESTION_FIGURE = 0.3  # the sentence prints a figure the question quotes ("las 54 acciones de obra médica")
 _NAME_BEFORE = re.compile(r"[A-Za-z]-?\Z")  # a letter (and hyphen) right before the figure or its sign
+_NAME_AFTER = re.compile(r"\s*(bis|ter)\b", re.IGNORECASE)  # "Licencia 140 bis", "artículo 9 ter" name articles
 _MONTH_AFTER = re.compile(r"\s+de\s+(enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)\b", re.IGNORECASE)
 _PREFIX = 4  # "cubrió" (cubri) and "cubrieron" (cubr) are the same verb
 
@@ -241,6 +242,8 @@ def figures(text: str) -> list[Number]:
             continue  # a year
         if _NAME_BEFORE.search(stripped, 0, n.start):
             continue  # part of a name: "COVID-19", "SARS-CoV-2"
+        if _NAME_AFTER.match(stripped, n.end):
+            continue
         found.append(n)
     return found
 
@@ -270,15 +273,26 @@ def percent_figures(text: str) -> list[Number]:
     return found
 
 
-def figure_for(info: QuestionInfo, text: str, anchor: str = "") -> Number | None:
+_DIFFERENCE_AFTER = re.compile(r"\s*(?:(?:miles|millones)(?:\s+de\s+pesos)?\s+)?(?:m[aá]s|menos)\s+(?:que|de\s+lo)\b", re.IGNORECASE)
+
+
+def states_difference(text: str, figure: Number) -> bool:
+    """ "$9,279,737.9 miles más que lo recaudado en 2019": the figure is a change, not a level."""
+    return bool(_DIFFERENCE_AFTER.match(text, figure.end))
+
+
+def figure_for(info: QuestionInfo, text: str, anchor: str = "", levels_only: bool = False) -> Number | None:
     """The figure of ``text`` the question most likely asks for.
 
     Each figure is charged its distance (in characters) to the nearest
     anchor word (a year, a month, "meta" — whatever tells two figures of one
     sentence apart) and to the nearest of the question's content words;
     the cheapest wins. Figures followed by "por ciento" win percent questions.
+    ``levels_only`` drops figures that state a difference (``states_difference``).
     """
     candidates = figures(text)
+    if levels_only:  # a comparison's operand is a level; "N más que en 2019" would be taken for 2019's figure
+        candidates = [n for n in candidates if not states_difference(text, n)]
     if not candidates:
         return None
     quoted = question_figures(info)

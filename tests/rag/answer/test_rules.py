@@ -217,3 +217,62 @@ def test_counting_pensions_is_not_counting_pensioners_though_the_stems_agree() -
     assert "la evidencia cuenta pensionados, no pensiones" in vetoes(things, about_people)
     assert not any("cuenta" in reason for reason in vetoes(things, about_things))
     assert not any("cuenta" in reason for reason in vetoes(people, about_people))
+
+
+def test_figures_skip_article_names_like_140_bis() -> None:
+    from rag.answer.sentences import figures
+
+    assert [f.value for f in figures("La Licencia 140 bis y el artículo 9 Ter sumaron 311 solicitudes")] == [311.0]
+
+
+def test_a_comparison_operand_is_a_level_not_a_stated_difference() -> None:
+    from rag.answer.sentences import figure_for, states_difference
+
+    text = "Al cierre de 2020 los ingresos ascendieron a $363,500,796.5 miles, $9,279,737.9 miles más que lo recaudado en 2019."
+    info = analyze("¿Cuánto más recaudó el IMSS en 2020 que en 2019?")
+    nearest = figure_for(info, text, "2019")
+    assert nearest is not None and nearest.value == 9_279_737.9 and states_difference(text, nearest)
+    level = figure_for(info, text, "2019", levels_only=True)
+    assert level is not None and level.value == 363_500_796.5
+
+
+def test_a_money_question_refuses_a_percentage_row_that_prints_no_unit() -> None:
+    from types import SimpleNamespace
+
+    from rag.answer.policy import Candidate, vetoes
+
+    def cell(has_percent: bool) -> Candidate:
+        table = SimpleNamespace(row_path=lambda row: ["Variación de la recaudación"], columns=[SimpleNamespace(header=("2019",))])
+        match = SimpleNamespace(table=table, cell=SimpleNamespace(value=105.04, decimals=2, text="105.04", row=0, column=0))
+        return Candidate(
+            kind="cell", score=5.0, context="recaudación IMSS 2019", subject="recaudación", years=frozenset({2019}), institutions=frozenset({"IMSS"}),
+            has_percent=has_percent, has_figure=True, has_count=not has_percent, coverage=1.0, unit="", cell=match,  # type: ignore[arg-type]
+        )  # fmt: skip
+
+    money = analyze("¿Cuánto recaudó el IMSS por ingresos obrero patronales en 2019?")
+    assert "la evidencia da un porcentaje, no un monto" in vetoes(money, cell(has_percent=True))
+    assert not vetoes(money, cell(has_percent=False))
+    assert not vetoes(analyze("¿Qué variación porcentual tuvo la recaudación del IMSS en 2019?"), cell(has_percent=True))
+
+
+def test_a_printed_period_total_is_cited_instead_of_adding_up_its_years() -> None:
+    from rag.answer.engine import Answerer
+    from rag.tables import extract_tables
+    from rag.types import CellMatch
+    from tests.rag.answer.fakes import report
+
+    text = (
+        "INFORME DE PRUEBA DEL INSTITUTO MEXICANO DEL SEGURO SOCIAL 2023-2024\n\nATENCIÓN A PACIENTES ONCOPEDIÁTRICOS\n\n"
+        "Solicitudes recibidas de enero de 2023 a junio de 2024\nSolicitud\t2023\t2024\tTotal\nLicencia 140 bis\t311\t143\t454\nGuarderías\t20\t10\t30\n\n"
+        "En 2023 se recibieron 311 solicitudes sobre la Licencia 140 bis y de enero a junio de 2024 otras 143.\n"
+    )
+    document = report(text)
+    (table,) = extract_tables(document)
+    row = [c for c in table.cells if c.row == 0]
+    ranked = [CellMatch(table, cell, 4.0 - 0.1 * i) for i, cell in enumerate(row)]  # the one-year cells rank first
+    answerer = Answerer({document.meta.id: document}, lambda question, k: [], lambda question: ranked)
+
+    answer = answerer.answer("¿Cuántas solicitudes sobre la Licencia 140 bis se recibieron en total de enero de 2023 a junio de 2024?")
+    assert not answer.abstained and not answer.derivations  # read, not computed
+    assert "454" in answer.text
+    assert [c.table.column for c in answer.citations if c.table] == ["Total"]
