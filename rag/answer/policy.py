@@ -38,7 +38,8 @@ SENTENCE_COVERAGE_MIN = 0.95  # ...or a sentence that explains (nearly) all of t
 CLEAR_MIN = 0.8  # ...or a sentence above this score that no other acceptable sentence comes near:
 CLEAR_MARGIN = 0.2  # it beats the runner-up by this much
 _TEXT_QUESTION = re.compile(
-    r"(?i)(^|¿)\s*(qui[eé]n|por qu[eé]|c[oó]mo|d[oó]nde|a qu[eé]\b|a partir de qu[eé]|hasta qu[eé]|desde qu[eé]|"
+    r"(?i)(^|¿)\s*(qui[eé]n|por qu[eé](?!\s+(importe|monto|cantidad|cifra|porcentaje|valor|n[uú]mero|total))|"  # "¿por qué importe?" asks for an amount
+    r"c[oó]mo|d[oó]nde|a qu[eé]\b|a partir de qu[eé]|hasta qu[eé]|desde qu[eé]|"
     r"en qu[eé] (fecha|año|mes|d[ií]a|entidad|estado)|"
     r"qu[eé] (despacho|nombre|programa|instituci[oó]n|tipo|estrategia|acci[oó]n|acciones|fecha|d[ií]a|mes|empresa|organismo|medida|mecanismo|"
     r"plataforma|sistema|herramienta|entidad|estado|objetivo|enfoque|modelo|servicio|tem[aá]tica|raz[oó]n|causa|factor|alerta)|"
@@ -229,8 +230,8 @@ def _more_precise(sentence: Candidate, cell: Candidate) -> bool:
     """Does the sentence print the cell's figure with more precision (435 vs 0.4 miles)?"""
     assert sentence.sentence is not None and cell.cell is not None
     value, decimals = cell.cell.cell.value, cell.cell.cell.decimals
-    if value is None:
-        return False
+    if not value:
+        return False  # every small figure is "0 miles" in full
     for figure in figures(sentence.sentence.sentence.text):
         for scale in (1e3, 1e6):
             if figure.decimals < decimals + 3 and abs(figure.value - value * scale) <= 0.5 * 10**-decimals * scale and figure.value != value:

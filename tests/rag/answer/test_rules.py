@@ -276,3 +276,34 @@ def test_a_printed_period_total_is_cited_instead_of_adding_up_its_years() -> Non
     assert not answer.abstained and not answer.derivations  # read, not computed
     assert "454" in answer.text
     assert [c.table.column for c in answer.citations if c.table] == ["Total"]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("¿Por qué importe se adjudicó material de curación al IMSS?", True),  # "for what amount"
+        ("¿Por qué monto se contrató la obra?", True),
+        ("¿Por qué disminuyó la cobertura del programa E012 en 2020?", False),  # "why"
+    ],
+)
+def test_por_que_importe_asks_for_a_figure_por_que_alone_for_a_reason(question: str, expected: bool) -> None:
+    from rag.answer.policy import is_numeric
+
+    assert is_numeric(analyze(question)) is expected
+
+
+def test_a_zero_cell_is_never_printed_more_precisely_by_a_small_figure() -> None:
+    from types import SimpleNamespace
+
+    from rag.answer.policy import Candidate, _more_precise
+
+    def cell(value: float) -> Candidate:
+        match = SimpleNamespace(cell=SimpleNamespace(value=value, decimals=0, text=str(value), row=0, column=0))
+        return Candidate(
+            kind="cell", score=6.0, context="Meta 2024", subject="Meta 2024", years=frozenset({2024}), institutions=frozenset({"IMSS"}),
+            has_percent=False, has_figure=True, coverage=0.6, cell=match,  # type: ignore[arg-type]
+        )  # fmt: skip
+
+    sentence = _sentence(0.9, "El 28 de junio de 2024 se aportaron 846 millones de pesos a la reserva.")
+    assert not _more_precise(sentence, cell(0.0))
+    assert _more_precise(_sentence(0.9, "Se aportaron 846 000 pesos a la reserva."), cell(846.0))  # 846 miles, in full
