@@ -37,6 +37,8 @@ CELL_MARGIN = 0.1  # a cell wins unless a sentence explains clearly more of the 
 SENTENCE_COVERAGE_MIN = 0.95  # ...or a sentence that explains (nearly) all of the question, whatever its rank score
 CLEAR_MIN = 0.8  # ...or a sentence above this score that no other acceptable sentence comes near:
 CLEAR_MARGIN = 0.2  # it beats the runner-up by this much
+TIE_MARGIN = 0.1  # sentences this close in score are a tie...
+TIE_COVERAGE = 0.3  # ...won by one whose own words explain this much more of the question
 _TEXT_QUESTION = re.compile(
     r"(?i)(^|¿)\s*(qui[eé]n|por qu[eé](?!\s+(importe|monto|cantidad|cifra|porcentaje|valor|n[uú]mero|total))|"  # "¿por qué importe?" asks for an amount
     r"c[oó]mo|d[oó]nde|a qu[eé]\b|a partir de qu[eé]|hasta qu[eé]|desde qu[eé]|"
@@ -85,6 +87,8 @@ class Thresholds:
     sentence_coverage_min: float = SENTENCE_COVERAGE_MIN
     clear_min: float = CLEAR_MIN
     clear_margin: float = CLEAR_MARGIN
+    tie_margin: float = TIE_MARGIN
+    tie_coverage: float = TIE_COVERAGE
 
 
 @dataclass(frozen=True)
@@ -206,6 +210,12 @@ def decide(info: QuestionInfo, candidates: Sequence[Candidate], thresholds: Thre
             acceptable.append(candidate)
             if sentence is None and (candidate.score >= thresholds.sentence_min or candidate.coverage >= thresholds.sentence_coverage_min):
                 sentence = candidate
+    if sentence is not None:
+        sentence = max(
+            (c for c in acceptable if c.score >= sentence.score - thresholds.tie_margin and c.coverage >= sentence.coverage + thresholds.tie_coverage),
+            key=lambda c: c.coverage,
+            default=sentence,
+        )
     if sentence is None and acceptable:
         ranked = sorted(acceptable, key=lambda c: -c.score)
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0

@@ -307,3 +307,16 @@ def test_a_zero_cell_is_never_printed_more_precisely_by_a_small_figure() -> None
     sentence = _sentence(0.9, "El 28 de junio de 2024 se aportaron 846 millones de pesos a la reserva.")
     assert not _more_precise(sentence, cell(0.0))
     assert _more_precise(_sentence(0.9, "Se aportaron 846 000 pesos a la reserva."), cell(846.0))  # 846 miles, in full
+
+
+def test_near_tied_sentences_go_to_the_one_that_explains_more_of_the_question() -> None:
+    from dataclasses import replace
+
+    from rag.answer.policy import TIE_COVERAGE, TIE_MARGIN, decide
+
+    info = analyze("¿Cuántas pensiones por riesgos de trabajo concedió el ISSSTE en 2012?")
+    first = _sentence(1.18, "En 2012 se pagaron 270.5 millones a 437 trabajadores por negativa de pensión.", coverage=0.43)
+    explains = _sentence(1.18 - TIE_MARGIN + 0.02, "Por riesgos de trabajo se concedieron 18 806 pensiones en 2012.", coverage=0.43 + TIE_COVERAGE + 0.1)
+    assert decide(info, [first, explains]).sentence is explains.sentence
+    assert decide(info, [first, replace(explains, score=1.18 - TIE_MARGIN - 0.02)]).sentence is first.sentence  # not a tie
+    assert decide(info, [first, replace(explains, coverage=0.43 + TIE_COVERAGE - 0.1)]).sentence is first.sentence  # not clearly more
