@@ -5,7 +5,7 @@ A comparison is split on what it contrasts, in this order:
 * two years or two months ("entre 2012 y 2020", "entre febrero y diciembre");
 * two institutions ("del IMSS que la del ISSSTE");
 * a part of a whole ("qué porcentaje de las cuotas ... provino de los patrones");
-* a result against its goal ("superó su Meta 2024");
+* a result against its goal ("superó su Meta 2024", "qué porcentaje de la meta se logró");
 * two things added ("sumando menores y adultos mayores").
 
 Each part is a smaller question answered by the normal lookup; the operation
@@ -31,6 +31,7 @@ _COMPARISON_WORDS = re.compile(
 )
 _PART_SPLIT = re.compile(r"(?i)\b(provino de|provinieron de|correspondi[oó] a|correspondieron a|fueron|fue de|representaron|representó)\b")
 _SUM_SPLIT = re.compile(r"(?i)\bsumando\s+(.+?)\s+y\s+(.+?)[?¿.,]*$")
+_GOAL_SHARE = re.compile(r"porcentaje de (la|su) meta\b.*\b(logr[oó]|alcanz[oó]|cumpli[oó]|logrado|alcanzado|cumplido)\b")  # folded text
 _SCALES = {"miles": 1e3, "mil": 1e3, "millones": 1e6, "millón": 1e6, "millon": 1e6}
 
 
@@ -43,6 +44,7 @@ class Plan:
     anchors: tuple[str, str]  # a word near each figure ("2012", "febrero", "meta")
     labels: tuple[str, str]
     temporal: bool = True  # two moments (earlier, later) rather than two things
+    explicit: bool = False  # the wording itself asks for the computation ("qué porcentaje de la meta se logró")
 
 
 def operation_of(question: str) -> str:
@@ -96,6 +98,13 @@ def plan(question: str) -> Plan | None:
         core = _core(question, ["meta", "su"])
         year = str(years[0]) if years else ""
         return Plan((f"resultado {year} {core}".strip(), f"meta {year} {core}".strip()), "difference", ("resultado", "meta"), ("resultado", "meta"))
+    achieved = _GOAL_SHARE.search(folded)
+    if operation == "share" and achieved:
+        unasked = re.sub(r"(?i)\b(se\s+)?(logr|alcanz|cumpl)\w*|^\W*qu[eé]\s+porcentaje\s+de\s+(la|su)\s+meta\b", " ", question)
+        core = _core(unasked, [*(str(y) for y in years)])
+        year = str(years[0]) if years else ""
+        parts = (f"resultado {year} {core}".strip(), f"meta {year} {core}".strip())
+        return Plan(parts, "share", (achieved.group(2)[:-1], "meta"), ("logrado", "meta"), temporal=False, explicit=True)
     if operation == "share":
         split = _PART_SPLIT.search(question)
         if split:

@@ -150,7 +150,7 @@ class Answerer:
         is not a comparison; shares and rates are computed only when the
         report does not print them (see ``answer``).
         """
-        if comparison.operation in ("ratio", "sum"):
+        if comparison.operation in ("ratio", "sum") or comparison.explicit:
             return True
         if comparison.operation in ("share", "percent_change"):
             return False

@@ -273,6 +273,7 @@ def percent_figures(text: str) -> list[Number]:
     return found
 
 
+_ANCHOR_GAP = 6  # characters between an anchor word and its figure: " de $", " = ", ", "
 _DIFFERENCE_AFTER = re.compile(r"\s*(?:(?:miles|millones)(?:\s+de\s+pesos)?\s+)?(?:m[aá]s|menos)\s+(?:que|de\s+lo)\b", re.IGNORECASE)
 
 
@@ -302,6 +303,12 @@ def figure_for(info: QuestionInfo, text: str, anchor: str = "", levels_only: boo
     folded = fold(text)
     anchors = [m.start() for m in re.finditer(re.escape(fold(anchor)), folded)] if anchor else []
     words = [m.start() for w in set(info.stems) if len(w) > 3 and not w.isdigit() for m in re.finditer(re.escape(w), folded)]
+
+    # "una meta de $29,338 y se logró $13,592": a figure right after its anchor word is the one it names
+    ends = [m.end() for p in anchors if (m := re.compile(r"\w*").match(folded, p))]
+    following = [(n.start - e, n) for n in candidates for e in ends if 0 <= n.start - e <= _ANCHOR_GAP]
+    if following:
+        return min(following, key=lambda pair: pair[0])[1]
 
     def distance(n: Number, points: list[int]) -> float:
         if not points:

@@ -320,3 +320,31 @@ def test_near_tied_sentences_go_to_the_one_that_explains_more_of_the_question() 
     assert decide(info, [first, explains]).sentence is explains.sentence
     assert decide(info, [first, replace(explains, score=1.18 - TIE_MARGIN - 0.02)]).sentence is first.sentence  # not a tie
     assert decide(info, [first, replace(explains, coverage=0.43 + TIE_COVERAGE - 0.1)]).sentence is first.sentence  # not clearly more
+
+
+def test_the_share_of_a_goal_achieved_is_computed_from_the_goal_and_the_result() -> None:
+    from rag.answer.compare import plan
+    from tests.rag.answer.fakes import answerer, report
+
+    question = "¿Qué porcentaje de la meta 2022 de recursos que ingresan a las SIEFORE se logró?"
+    found = plan(question)
+    assert found is not None and found.operation == "share" and found.explicit and found.anchors == ("logr", "meta")
+    assert plan("¿Qué porcentaje de los recursos ingresó a las SIEFORE en 2022?") is None  # no goal named
+
+    text = (
+        "INFORME DE PRUEBA DEL INSTITUTO MEXICANO DEL SEGURO SOCIAL 2022\n\nRECURSOS DE LAS SIEFORE\n\n"
+        "No se alcanzó la meta de los recursos que ingresan a las SIEFORE: para 2022 se tenía una meta de $29,338 y se logró $13,592.\n"
+    )
+    answer = answerer(report(text)).answer(question)
+    assert not answer.abstained and answer.derivations
+    assert answer.derivations[0].operands == (13_592.0, 29_338.0) and round(answer.derivations[0].result, 2) == 46.33
+
+
+def test_a_figure_right_after_its_anchor_word_is_the_one_the_anchor_names() -> None:
+    from rag.answer.sentences import figure_for
+
+    text = "No se alcanzó la meta de los recursos que ingresan a las SIEFORE: para 2022 se tenía una meta de $29,338 y se logró $13,592."
+    info = analyze("resultado 2022 de recursos ingresan a las SIEFORE")  # the sub-question; its words sit nearer $29,338
+    achieved, goal = figure_for(info, text, "logr"), figure_for(info, text, "meta")
+    assert achieved is not None and achieved.value == 13_592.0
+    assert goal is not None and goal.value == 29_338.0
