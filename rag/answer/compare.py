@@ -4,7 +4,8 @@ A comparison is split on what it contrasts, in this order:
 
 * two years or two months ("entre 2012 y 2020", "entre febrero y diciembre");
 * two institutions ("del IMSS que la del ISSSTE");
-* a part of a whole ("qué porcentaje de las cuotas ... provino de los patrones");
+* a part of a whole ("qué porcentaje de las cuotas ... provino de los patrones",
+  "qué porcentaje de su población potencial atendió");
 * a result against its goal ("superó su Meta 2024", "qué porcentaje de la meta se logró");
 * two things added ("sumando menores y adultos mayores").
 
@@ -32,6 +33,7 @@ _COMPARISON_WORDS = re.compile(
 _PART_SPLIT = re.compile(r"(?i)\b(provino de|provinieron de|correspondi[oó] a|correspondieron a|fueron|fue de|representaron|representó)\b")
 _SUM_SPLIT = re.compile(r"(?i)\bsumando\s+(.+?)\s+y\s+(.+?)[?¿.,]*$")
 _GOAL_SHARE = re.compile(r"porcentaje de (la|su) meta\b.*\b(logr[oó]|alcanz[oó]|cumpli[oó]|logrado|alcanzado|cumplido)\b")  # folded text
+_COVERAGE_SHARE = re.compile(r"porcentaje de (la|su) poblacion (potencial|objetivo)\b.*\batendi")  # CONEVAL's coverage: PA / PP or PA / PO
 _SCALES = {"miles": 1e3, "mil": 1e3, "millones": 1e6, "millón": 1e6, "millon": 1e6}
 
 
@@ -105,6 +107,14 @@ def plan(question: str) -> Plan | None:
         year = str(years[0]) if years else ""
         parts = (f"resultado {year} {core}".strip(), f"meta {year} {core}".strip())
         return Plan(parts, "share", (achieved.group(2)[:-1], "meta"), ("logrado", "meta"), temporal=False, explicit=True)
+    covered = _COVERAGE_SHARE.search(folded)
+    if operation == "share" and covered:
+        population = covered.group(2)
+        unasked = re.sub(r"(?i)^\W*qu[eé]\s+porcentaje\s+de\s+(la|su)\s+poblaci[oó]n\s+\w+\s+atendi[oó]|\batendi[oó]\b", " ", question)
+        core = _core(unasked, [*(str(y) for y in years)])
+        year = str(years[0]) if years else ""
+        parts = (f"población atendida {year} {core}".strip(), f"población {population} {year} {core}".strip())
+        return Plan(parts, "share", ("atendida", population), ("atendida", population), temporal=False, explicit=True)
     if operation == "share":
         split = _PART_SPLIT.search(question)
         if split:

@@ -127,6 +127,8 @@ class Answerer:
         if comparison is not None and self._explicit_comparison(evidence.info, comparison):
             if comparison.operation == "sum" and evidence.info.period:
                 answer = self._printed_total(question, evidence)
+            elif comparison.operation == "share" and comparison.explicit:
+                answer = self._printed_share(question, comparison, evidence)
             answer = answer or self._checked(self._compare(question, comparison, evidence, k), evidence)
         if answer is None:
             decision = decide(evidence.info, evidence.candidates)
@@ -165,6 +167,17 @@ class Answerer:
         if decision.cell is None:
             return None
         return self._checked(self._compose(question, decision, evidence), evidence)
+
+    def _printed_share(self, question: str, comparison: compare.Plan, evidence: Evidence) -> Answer | None:
+        """ "¿Qué porcentaje de la población objetivo atendió…?": a share the report prints beats computing it,
+        when its evidence names both sides ("Población Atendida/ Población Objetivo 1.43 %"); a percentage
+        about something else (the budget's share of the ramo) does not answer it."""
+        decision = decide(evidence.info, evidence.candidates)
+        answer = self._compose(question, decision, evidence)
+        said = fold(" ".join(c.quote + " " + (c.table.row + " " + c.table.column if c.table else "") for c in answer.citations))
+        if decision.kind == "abstain" or not _states_percent(answer.text) or not all(fold(a) in said for a in comparison.anchors):
+            return None
+        return self._checked(answer, evidence)
 
     def _compare(self, question: str, comparison: compare.Plan, evidence: Evidence, k: int) -> Answer | None:
         """Two figures, brought to one scale, combined, with the arithmetic shown and both cited."""

@@ -348,3 +348,24 @@ def test_a_figure_right_after_its_anchor_word_is_the_one_the_anchor_names() -> N
     achieved, goal = figure_for(info, text, "logr"), figure_for(info, text, "meta")
     assert achieved is not None and achieved.value == 13_592.0
     assert goal is not None and goal.value == 29_338.0
+
+
+def test_coverage_is_read_when_printed_for_its_population_and_computed_when_not() -> None:
+    from rag.answer.compare import plan
+    from tests.rag.answer.fakes import answerer, report
+
+    text = (
+        "INFORME DE PRUEBA DEL INSTITUTO MEXICANO DEL SEGURO SOCIAL 2020\n\nCOBERTURA DEL PROGRAMA\n\n"
+        "En 2020 la población potencial del programa fue de 97,837,470 personas.\n\n"
+        "En 2020 la población atendida del programa fue de 577,288 personas.\n\n"
+        "En 2020 la población atendida entre la población objetivo del programa fue de 1.43 %.\n"
+    )
+    found = plan("¿Qué porcentaje de su población potencial atendió el programa en 2020?")
+    assert found is not None and found.operation == "share" and found.anchors == ("atendida", "potencial")
+    system = answerer(report(text))
+
+    printed = system.answer("¿Qué porcentaje de su población objetivo atendió el programa en 2020?")
+    assert not printed.abstained and not printed.derivations and "1.43" in printed.text
+    computed = system.answer("¿Qué porcentaje de su población potencial atendió el programa en 2020?")
+    assert not computed.abstained and computed.derivations
+    assert computed.derivations[0].operands == (577_288.0, 97_837_470.0) and round(computed.derivations[0].result, 2) == 0.59
