@@ -64,7 +64,8 @@ COLUMN_INTENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 _AMOUNT_WORDS = ("cuant", "mont", "import", "millon", "pes", "recurs", "aport", "capt", "recib", "pag", "ascend", "sum")
 _PERCENT_WORDS = ("porcentaj", "porcient", "%", "tasa", "cobertur")
 _COMPARISON = re.compile(
-    r"\b(diferencia|cu[aá]nt[oa]s? m[aá]s|cu[aá]nt[oa]s? menos|m[aá]s que|menos que|m[aá]s\b.{1,60}\bque\b|menos\b.{1,60}\bque\b|"
+    r"\b(diferencia|cu[aá]nt[oa]s? m[aá]s|cu[aá]nt[oa]s? menos|m[aá]s que|menos que|"
+    r"(m[aá]s|menos)\b.{1,60}\b(que|respecto (a|de|al))\b|"
     r"entre .* y .*(aument|creci|disminu|cambi|vari)|"
     r"cu[aá]ntas veces|raz[oó]n|cociente|suma(ron)? de|en total entre|sumados?|combinad[oa]s?|juntos|proporci[oó]n de .* respecto)",
     re.IGNORECASE,
@@ -111,6 +112,15 @@ class QuestionInfo:
 
     def stem_set(self) -> frozenset[str]:
         return frozenset(self.stems)
+
+
+_LAW_YEAR = re.compile(r"(?i)\b(LSS|LISSSTE|ley\b[^.\d]{0,40}?)\s*(de\s+)?(19[5-9]\d|20[0-4]\d)(?!\d)")
+
+
+def law_years(text: str) -> frozenset[int]:
+    """Years that name a law ("LSS de 1973", "Ley de 1997"), not a period. They still match as words
+    (a question about the "Ley de 1997" wants sentences naming it) but never decide a figure's period."""
+    return frozenset(int(m.group(3)) for m in _LAW_YEAR.finditer(text))
 
 
 def years_in(text: str) -> tuple[int, ...]:

@@ -21,7 +21,7 @@ from rag.answer.policy import Candidate, Decision, asks_money, asks_percent, dec
 from rag.answer.sentences import ScoredSentence, SentenceScorer, figure_for, figures, percent_figures, unit_after
 from rag.answer.verify import unsupported_figures
 from rag.numbers import format_es, same_value
-from rag.query import QuestionInfo, analyze, explicit_years, institutions_in, years_in
+from rag.query import QuestionInfo, analyze, explicit_years, institutions_in, law_years, years_in
 from rag.text import fold, stems
 from rag.types import Answer, CellMatch, Citation, Derivation, Document, Hit
 
@@ -91,7 +91,7 @@ class Answerer:
         sentence = scored.sentence
         doc = self.documents[sentence.doc_id]
         section = " ".join(sentence.section)
-        years = set(explicit_years(sentence.text)) or set(explicit_years(sentence.previous))  # "En el mismo periodo ..." refers back
+        years = set(explicit_years(sentence.text)) - law_years(sentence.text) or set(explicit_years(sentence.previous))  # "En el mismo periodo ..." refers back
         years |= set(explicit_years(section))  # explicit years only: "PIIMSS 2020-2024" names a plan, not 2021
         doc_years = set(years_in(doc.meta.period))
         if len(doc_years) == 1:

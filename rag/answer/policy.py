@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from rag.answer.sentences import ScoredSentence, figures, matched
-from rag.query import QuestionInfo, compatible, counted_words
+from rag.query import QuestionInfo, compatible, counted_words, law_years
 from rag.text import fold, stems
 from rag.types import CellMatch
 
@@ -130,8 +130,9 @@ def vetoes(info: QuestionInfo, candidate: Candidate) -> tuple[str, ...]:
     """Reasons to refuse this evidence for this question (empty = acceptable)."""
     reasons = []
     context = fold(candidate.context)
-    if info.years and candidate.years and not set(info.years) & candidate.years:
-        reasons.append(f"el dato es de {_years_text(candidate.years)}, no de {_years_text(set(info.years))}")
+    asked_years = set(info.years) - law_years(info.text)  # "(LSS 1973)" names a law, not the period asked
+    if asked_years and candidate.years and not asked_years & candidate.years:
+        reasons.append(f"el dato es de {_years_text(candidate.years)}, no de {_years_text(asked_years)}")
     elif info.period and candidate.years and not set(info.period) <= candidate.years and "variation" not in info.intents:
         reasons.append(f"el dato es de {_years_text(candidate.years)}, no de todo el periodo {info.period[0]}-{info.period[1]}")
     if info.institutions and candidate.institutions and not any(compatible(info.institutions, i) for i in candidate.institutions):

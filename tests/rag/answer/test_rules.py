@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from rag.answer import compare
@@ -369,3 +371,22 @@ def test_coverage_is_read_when_printed_for_its_population_and_computed_when_not(
     computed = system.answer("¿Qué porcentaje de su población potencial atendió el programa en 2020?")
     assert not computed.abstained and computed.derivations
     assert computed.derivations[0].operands == (577_288.0, 97_837_470.0) and round(computed.derivations[0].result, 2) == 0.59
+
+
+def test_a_law_year_never_decides_a_figures_period() -> None:
+    from rag.answer.policy import vetoes
+    from rag.query import law_years
+
+    assert law_years("pensionados en curso de pago (LSS 1973) en 2020") == {1973}
+    assert law_years("rentas vitalicias -Ley de 1997- en 2012") == {1997}
+    assert law_years("el IMSS en 2012 y en 2020") == frozenset()
+    info = analyze("¿Cuántos miles de pensionados en curso de pago (LSS 1973) benefició el IMSS en 2012?")
+    of_2020 = replace(_sentence(1.2, "Las pensiones de la LSS de 1973 beneficiaron a 3,950.7 miles de pensionados."), years=frozenset({1973, 2020}))
+    assert any("no de 2012" in reason for reason in vetoes(info, of_2020))
+    assert not any("no de 2012" in reason for reason in vetoes(info, replace(of_2020, years=frozenset({2012}))))
+
+
+def test_mas_respecto_a_is_a_comparison() -> None:
+    assert analyze("¿Cuántos pensionados más benefició el IMSS en 2020 respecto a 2012?").comparison
+    assert analyze("¿Cuántos pensionados más benefició el IMSS en 2020 que en 2012?").comparison
+    assert not analyze("¿Cuántos pensionados benefició el IMSS en 2020 respecto a su meta?").comparison
