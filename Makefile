@@ -23,7 +23,11 @@ install: $(STAMP)
 $(MODEL_DIR)/conversion.json: $(STAMP)
 	$(PY) -m rag.e5convert $(MODEL_DIR)
 
-model: $(MODEL_DIR)/conversion.json
+# The int8 question encoder for ONNX Runtime (rag/query_onnx.py); the script skips when its manifest matches.
+$(MODEL_DIR)/onnx/query-int8.json: $(MODEL_DIR)/conversion.json rag/query_onnx.py
+	$(PY) -m rag.query_onnx $(MODEL_DIR)
+
+model: $(MODEL_DIR)/conversion.json $(MODEL_DIR)/onnx/query-int8.json
 
 index: model
 	$(PY) -m rag.cli index

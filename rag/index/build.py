@@ -98,6 +98,7 @@ def default_embedder(settings: Settings) -> SentenceTransformerEmbedder:
         settings.embed_batch_size,
         settings.torch_threads,
         settings.query_int8,
+        settings.query_onnx,
     )
 
 
