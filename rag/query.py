@@ -131,6 +131,11 @@ def years_in(text: str) -> tuple[int, ...]:
     return tuple(sorted(found))
 
 
+def standalone_years(text: str) -> tuple[int, ...]:
+    """Years written alone, not as an end of a range: "compra consolidada 2023-2024 ... en 2024" -> (2024,)."""
+    return explicit_years(_RANGE.sub(" ", text))
+
+
 def explicit_years(text: str) -> tuple[int, ...]:
     """Years written out, without filling in ranges: "2020-2024" -> (2020, 2024)."""
     return tuple(sorted({int(y) for y in _YEAR.findall(text)}))

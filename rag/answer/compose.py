@@ -46,13 +46,16 @@ def cell_unit(table: Table, row: int, column: int, unit_cells: dict[int, str]) -
 
 def unit_column_values(table: Table) -> dict[int, str]:
     """Per row, the text of a "UNIDAD DE MEDIDA" column, blanks read as "same as above"."""
-    columns = [c.index for c in table.columns if "unidad" in fold(" ".join(c.header))]
+    # "Unidad de medida", "Unidad" - not "Unidades implementadoras", a column of counts
+    columns = [c.index for c in table.columns if re.search(r"\bunidad( de medida)?$", fold(" ".join(c.header)).strip())]
     if not columns:
         return {}
     values: dict[int, str] = {}
     last = ""
     for row in table.rows:
         cell = table.cell(row.index, columns[0])
+        if cell and cell.value is not None:
+            cell = None  # a figure is never a unit
         if cell and cell.text:
             last = cell.text
         values[row.index] = cell.text if cell and cell.text else last

@@ -49,6 +49,7 @@ _TEXT_QUESTION = re.compile(
     r"principal|programa|acci[oó]n|modelo|enfoque|alerta))"
 )
 _CODE = re.compile(r"\b[A-Z]\d{3}\b")
+_ASKS_TABLE = re.compile(r"(?i)\b(seg[uú]n|en) (la|el) (tabla|cuadro)\b")
 STATES = (
     "aguascalientes", "baja california", "campeche", "chiapas", "chihuahua", "coahuila", "colima", "durango", "guanajuato",
     "guerrero", "hidalgo", "jalisco", "michoacan", "morelos", "nayarit", "nuevo leon", "oaxaca", "puebla", "queretaro",
@@ -116,6 +117,7 @@ _PERCENT_QUESTION = re.compile(
 
 _MONEY_QUESTION = re.compile(r"\b(monto|importe|pesos|presupuesto|gasto|gast[oó]|costo|invers\w*|invirti\w*|recaud\w*|erog\w*|destin[oó])\b")
 _MONEY_UNIT = re.compile(r"peso|\$|mdp|\bmd[dp]\b")
+_MONEY_TEXT = re.compile(r"(?i)peso|\$|\bmd[dp]\b|\bmillones\b|\bmil millones\b")  # "1,693 millones" in a money sentence
 
 
 _RATE_WORDS = re.compile(r"\b(variaci\w*|porcent\w*|desviaci\w*|tasa|indice|proporci\w*|metas?|parametro|indicador)\b")
@@ -159,6 +161,8 @@ def vetoes(info: QuestionInfo, candidate: Candidate) -> tuple[str, ...]:
         reasons.append(f"la evidencia da {candidate.unit}, no un monto")
     elif asks_money(info) and not asks_percent(info) and candidate.cell is not None and candidate.has_percent and not _MONEY_UNIT.search(fold(candidate.unit)):
         reasons.append("la evidencia da un porcentaje, no un monto")  # a row "Variación porcentual de la recaudación" with no unit printed
+    elif asks_money(info) and not asks_percent(info) and candidate.sentence is not None and not _MONEY_TEXT.search(candidate.sentence.sentence.text):
+        reasons.append("la evidencia no da un monto")  # "¿cuánto presupuesto ejerció…?" answered by a count of people
     if info.counted and not asks_percent(info) and not candidate.has_count:
         reasons.append("la evidencia da un porcentaje, no una cantidad")
     return tuple(reasons)
@@ -211,6 +215,8 @@ def decide(info: QuestionInfo, candidates: Sequence[Candidate], thresholds: Thre
             acceptable.append(candidate)
             if sentence is None and (candidate.score >= thresholds.sentence_min or candidate.coverage >= thresholds.sentence_coverage_min):
                 sentence = candidate
+    if cell is not None and _ASKS_TABLE.search(info.text):
+        return Decision("cell", cell=cell.cell)  # "según la tabla por OOAD": the reader wants the table's figure
     if sentence is not None:
         sentence = max(
             (c for c in acceptable if c.score >= sentence.score - thresholds.tie_margin and c.coverage >= sentence.coverage + thresholds.tie_coverage),

@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 
-from rag.query import COLUMN_INTENTS, QuestionInfo, compatible, years_in
+from rag.query import COLUMN_INTENTS, QuestionInfo, compatible, standalone_years, years_in
 from rag.text import fold, stems, words
 from rag.types import CellMatch, Column, Hit, Table
 
@@ -283,6 +283,9 @@ class TableLookup:
                 candidates.append((hit, self.tables[table_id], row))
         counting = {(t.id, r) for _, t, r in candidates if self.satisfies_measure(info, t, r)}
         matches: list[CellMatch] = []
+        # "En la compra consolidada 2023-2024, ¿cuántas piezas ... en 2024?": the range names the purchase, 2024 is asked
+        alone = set(standalone_years(info.text))
+        exact = alone if alone and alone != set(info.years) else set(info.years)
         for hit, table, row in candidates:
             row_part, matched = self.row_score(info, table, row)
             if counting and (table.id, row) not in counting:
@@ -297,7 +300,7 @@ class TableLookup:
                 if info.years and not set(info.years) & period:
                     continue
                 score = base + self.column_score(info, table, column, row_words)
-                if info.years and period == set(info.years):
+                if info.years and period == exact:
                     score += W_EXACT_PERIOD  # "en 2023": a 2023 table beats one covering 2023-2024
                 matches.append(CellMatch(table, cell, round(score, 4), matched))
         matches.sort(key=lambda m: (-m.score, m.table.id, m.cell.row, m.cell.column))

@@ -390,3 +390,76 @@ def test_mas_respecto_a_is_a_comparison() -> None:
     assert analyze("¿Cuántos pensionados más benefició el IMSS en 2020 respecto a 2012?").comparison
     assert analyze("¿Cuántos pensionados más benefició el IMSS en 2020 que en 2012?").comparison
     assert not analyze("¿Cuántos pensionados benefició el IMSS en 2020 respecto a su meta?").comparison
+
+
+def test_a_standalone_year_is_the_period_asked_a_range_beside_it_names_the_thing() -> None:
+    from rag.query import standalone_years
+
+    assert standalone_years("En la compra consolidada 2023-2024 del IMSS, ¿cuántas piezas compró la SSA en 2024?") == (2024,)
+    assert standalone_years("¿Cuántos derechohabientes tenía el IMSS en 2012 y en 2020?") == (2012, 2020)
+    assert standalone_years("¿Qué objetivos tiene el programa institucional 2019-2024?") == ()
+
+
+def test_the_lookup_prefers_the_asked_year_over_a_range_the_question_uses_as_a_name() -> None:
+    from rag.retrieve.tables import TableLookup
+    from rag.tables import extract_tables, row_units
+    from rag.types import Hit
+    from tests.rag.answer.fakes import report
+
+    text = (
+        "INFORME DE PRUEBA DEL INSTITUTO MEXICANO DEL SEGURO SOCIAL 2023-2024\n\nCOMPRAS CONSOLIDADAS\n\n"
+        "Compra consolidada claves adjudicadas por periodo y comprador\nPeriodo\tComprador\tClaves\tPiezas\n"
+        "2023-2024\tINSABI\t1,500\t2,476,406,976\n2024\tSSA\t300\t290,267,414\n2024\tBIRMEX\t200\t252,363,820\n"
+    )
+    document = report(text)
+    tables = extract_tables(document)
+    lookup = TableLookup(tables, {document.meta.id: {2023, 2024}})
+    hits = [Hit(unit, 1.0, "fake") for table in tables for unit in row_units(table)]
+    question = "En la compra consolidada 2023-2024 del IMSS, ¿cuántas piezas se adquirieron a través de la compra de la SSA en 2024?"
+    best = lookup.lookup(analyze(question), hits)[0]
+    assert best.cell.text == "290,267,414"
+
+
+def test_a_question_that_asks_for_the_table_gets_the_cell_over_a_sentence_that_explains_more() -> None:
+    from types import SimpleNamespace
+
+    from rag.answer.policy import TABLE_MIN, Candidate, decide
+
+    table = SimpleNamespace(row_path=lambda row: ["TOTAL"], columns=[SimpleNamespace(header=("2024 Unidades implementadoras",))])
+    match = SimpleNamespace(table=table, cell=SimpleNamespace(value=1024.0, decimals=0, text="1024", row=0, column=0))
+    cell = Candidate(
+        kind="cell", score=TABLE_MIN + 1, context="Resultados TOTAL 2024 unidades Modelo de Competitividad IMSS", subject="TOTAL unidades",
+        years=frozenset({2024}), institutions=frozenset({"IMSS"}), has_percent=False, has_figure=True, coverage=0.3, cell=match,  # type: ignore[arg-type]
+    )  # fmt: skip
+    visits = _sentence(1.5, "En 2024 se realizaron 17 visitas a unidades del Modelo de Competitividad en 6 OOAD.", coverage=0.7)
+    prose = replace(visits, institutions=frozenset({"IMSS"}), years=frozenset({2024}))
+    asks_table = analyze("¿Cuántas unidades del IMSS implementaban el Modelo de Competitividad en total en 2024 según la tabla por OOAD?")
+    plain = analyze("¿Cuántas unidades del IMSS implementaban el Modelo de Competitividad en total en 2024?")
+    assert decide(asks_table, [cell, prose]).kind == "cell"
+    assert decide(plain, [cell, prose]).kind == "sentence"  # without the request, the explaining sentence wins
+
+
+def test_a_money_question_refuses_a_sentence_that_states_no_amount() -> None:
+    from rag.answer.policy import vetoes
+
+    money = analyze("¿Cuánto presupuesto ejerció en 2012 la acción social del ISSSTE?")
+    people = _sentence(1.0, "En 2012 la acción social benefició a 24,252 madres y padres trabajadores.")
+    pesos = _sentence(1.0, "En 2012 la acción social ejerció 1,693 millones de pesos.")
+    assert "la evidencia no da un monto" in vetoes(money, people)
+    assert "la evidencia no da un monto" not in vetoes(money, pesos)
+    assert "la evidencia no da un monto" not in vetoes(analyze("¿A cuántas personas benefició en 2012 la acción social del ISSSTE?"), people)
+
+
+def test_a_column_of_counts_named_unidades_is_not_a_unit_column() -> None:
+    from rag.answer.compose import unit_column_values
+    from rag.types import Cell
+
+    def table(header: str, text: str, value: float | None) -> Table:
+        base = _table([("TOTAL", None)])
+        columns = (Column(index=0, header=(header,)), Column(index=1, header=("2024",)))
+        cells = (Cell(0, 0, text, value, 0, (), 10), Cell(0, 1, "1024", 1024.0, 0, (), 10))
+        return replace(base, columns=columns, cells=cells)
+
+    assert unit_column_values(table("Unidad de medida", "Unidades", None)) == {0: "Unidades"}
+    assert unit_column_values(table("Unidades implementadoras", "1636", 1636.0)) == {}
+    assert unit_column_values(table("Unidad", "1636", 1636.0)) == {0: ""}  # a figure is never a unit
