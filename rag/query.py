@@ -6,6 +6,7 @@ so a reviewer can see why a column or an institution was chosen.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -123,6 +124,7 @@ def law_years(text: str) -> frozenset[int]:
     return frozenset(int(m.group(3)) for m in _LAW_YEAR.finditer(text))
 
 
+@functools.lru_cache(maxsize=8192)  # table headers and row labels are read for every candidate cell
 def years_in(text: str) -> tuple[int, ...]:
     found = {int(y) for y in _YEAR.findall(text)}
     for start, end in _RANGE.findall(text):

@@ -24,11 +24,13 @@ row gets an explicit score (weights below, each with its reason):
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from functools import cached_property
 
 from rag.query import COLUMN_INTENTS, QuestionInfo, compatible, standalone_years, years_in
@@ -63,9 +65,10 @@ W_WHOLE = 0.6
 W_SUBJECT = 1.0  # and the table's title says all the question asks: "¿cuántos derechohabientes tenía el IMSS?"
 
 
-def _words(text: str) -> set[str]:
+@functools.lru_cache(maxsize=16384)  # row labels, titles and headers are re-read for every question
+def _words(text: str) -> frozenset[str]:
     """Content stems for matching. Years are left out: periods are matched by ``period_years``."""
-    return {s for s in stems(text) if not _YEAR_TOKEN.fullmatch(s)} - _GENERIC - _INSTITUTION_WORDS
+    return frozenset(s for s in stems(text) if not _YEAR_TOKEN.fullmatch(s)) - _GENERIC - _INSTITUTION_WORDS
 
 
 def _bigrams(tokens: Sequence[str]) -> set[tuple[str, str]]:
@@ -100,7 +103,7 @@ class TableLookup:
         return sum(self._idf.get(w, math.log(2.0)) for w in words)
 
     @cached_property
-    def _table_words(self) -> dict[str, tuple[set[str], set[str], set[str]]]:
+    def _table_words(self) -> dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]]:
         """Per table: (title, unit, section and first row; the lead sentence; the document title).
 
         The first row often states what the whole table is about ("Atención a
@@ -137,7 +140,7 @@ class TableLookup:
             filled[table.id] = rows
         return filled
 
-    def _row_text_words(self, table: Table, row: int) -> set[str]:
+    def _row_text_words(self, table: Table, row: int) -> frozenset[str]:
         """Words of a row's text cells (blanks as "same as above") and footnote."""
         return _words(f"{self._ditto[table.id].get(row, '')} {table.rows[row].note}")
 
@@ -188,11 +191,11 @@ class TableLookup:
         """Words that name rows somewhere in the corpus (labels and text cells)."""
         return {w for t in self.tables.values() for r in t.rows for w in _words(r.label) | self._row_text_words(t, r.index)}
 
-    def _context_words(self, table: Table) -> set[str]:
+    def _context_words(self, table: Table) -> frozenset[str]:
         primary, lead, doc = self._table_words[table.id]
         return primary | lead | doc | _words(" ".join(" ".join(c.header) for c in table.columns))
 
-    def column_score(self, info: QuestionInfo, table: Table, column: Column, row_words: set[str]) -> float:
+    def column_score(self, info: QuestionInfo, table: Table, column: Column, row_words: AbstractSet[str]) -> float:
         header_text = " ".join(column.header)
         header = fold(header_text)
         header_years = set(years_in(header_text))
@@ -221,7 +224,7 @@ class TableLookup:
         return score
 
     @staticmethod
-    def _kind_preference(info: QuestionInfo, table: Table, header: str, row_words: set[str]) -> float:
+    def _kind_preference(info: QuestionInfo, table: Table, header: str, row_words: AbstractSet[str]) -> float:
         """Percent vs amount, only where a table has both kinds of column and the row doesn't explain the word."""
         kinds = {_is_percent_header(fold(" ".join(c.header))) for c in table.columns}
         if len(kinds) < 2 or "variation" in info.intents:
