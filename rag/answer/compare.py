@@ -31,7 +31,7 @@ _COMPARISON_WORDS = re.compile(
     r"en total|sumando|sumad\w*|total entre|entre|que)\b"
 )
 _PART_SPLIT = re.compile(r"(?i)\b(provino de|provinieron de|correspondi[oó] a|correspondieron a|fueron|fue de|representaron|representó)\b")
-_SUM_SPLIT = re.compile(r"(?i)\bsumando\s+(.+?)\s+y\s+(.+?)[?¿.,]*$")
+_SUM_SPLIT = re.compile(r"(?i)\bsumando\s+(.+?)\s+y\s+([^—–,.;?¿]+)")  # the last item ends at a dash or punctuation
 _GOAL_SHARE = re.compile(r"porcentaje de (la|su) meta\b.*\b(logr[oó]|alcanz[oó]|cumpli[oó]|logrado|alcanzado|cumplido)\b")  # folded text
 _COVERAGE_SHARE = re.compile(r"porcentaje de (la|su) poblacion (potencial|objetivo)\b.*\batendi")  # CONEVAL's coverage: PA / PP or PA / PO
 _SCALES = {"miles": 1e3, "mil": 1e3, "millones": 1e6, "millón": 1e6, "millon": 1e6}
@@ -41,10 +41,10 @@ _SCALES = {"miles": 1e3, "mil": 1e3, "millones": 1e6, "millón": 1e6, "millon": 
 class Plan:
     """Two sub-questions, the operation between their figures, and what tells them apart."""
 
-    parts: tuple[str, str]
+    parts: tuple[str, ...]  # two, or more for a sum ("sumando permanentes, eventuales y jornaleros")
     operation: str  # difference | sum | ratio | share | percent_change
-    anchors: tuple[str, str]  # a word near each figure ("2012", "febrero", "meta")
-    labels: tuple[str, str]
+    anchors: tuple[str, ...]  # a word near each figure ("2012", "febrero", "meta")
+    labels: tuple[str, ...]
     temporal: bool = True  # two moments (earlier, later) rather than two things
     explicit: bool = False  # the wording itself asks for the computation ("qué porcentaje de la meta se logró")
 
@@ -82,9 +82,11 @@ def plan(question: str) -> Plan | None:
     institutions = [i for i in _INSTITUTIONS if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", question)]
     summed = _SUM_SPLIT.search(question)
     if summed:
-        base = question[: summed.start()]
-        a, b = summed.group(1), summed.group(2)
-        return Plan((f"{_core(base, [])} {a}", f"{_core(base, [])} {b}"), "sum", (a, b), (a, b))
+        # "¿Cuántos trabajadores —sumando permanentes, eventuales urbanos y jornaleros— tenía el IMSS en 2012?":
+        # each item with what the question says before and after the list
+        context = f"{_core(question[: summed.start()], [])} {{}} {_core(question[summed.end() :], [])}"
+        items = tuple(i.strip(" —–") for i in (*summed.group(1).split(","), summed.group(2)) if i.strip(" —–"))
+        return Plan(tuple(" ".join(context.format(i).split()) for i in items), "sum", items, items)
     if len(set(years)) == 2:
         first, second = sorted(set(years))
         core = _core(question, [str(first), str(second), "línea base", "linea base", *months])

@@ -186,6 +186,8 @@ class Answerer:
         pair = _compatible_pair(options[0], options[1], frozenset(info.stems), percent_asked=asks_percent(info), money_asked=asks_money(info))
         if pair is None:
             return None
+        if len(options) > 2:
+            return self._sum_of_many(question, comparison, pair, options[2:], evidence)
         (a, a_unit, a_cite, a_dec), (b, b_unit, b_cite, b_dec) = pair
         first, second, scale = compare.align(a, a_unit, b, b_unit)
         try:
@@ -206,6 +208,33 @@ class Answerer:
         operation, operands, value = _derivation_operation(comparison.operation, first, second)
         derivation = Derivation(operation, operands, value, decimals)  # type: ignore[arg-type]
         return Answer(question, text, False, (a_cite, b_cite), derivations=(derivation,), related=tuple(self._related(evidence)))
+
+    def _sum_of_many(
+        self, question: str, comparison: compare.Plan, pair: tuple[Operand, Operand], rest: Sequence[Sequence[Operand]], evidence: Evidence
+    ) -> Answer | None:
+        """ "sumando A, B y C": the best compatible pair for A and B, then for each further item its best
+        figure counting the same thing, not already used; any item without one and there is no answer."""
+        chosen = list(pair)
+        base = _unit_base(pair[0][1])
+        for options in rest:
+            found = next(
+                (o for o in options if _unit_base(o[1]) in (base, "") and base != "%" and all((o[0], o[2].lines) != (c[0], c[2].lines) for c in chosen)),
+                None,
+            )
+            if found is None:
+                return None
+            chosen.append(found)
+        scale = min(compare.scale_of(o[1]) for o in chosen)
+        values = [o[0] * compare.scale_of(o[1]) / scale for o in chosen]
+        decimals = max(o[3] if compare.scale_of(o[1]) == scale else 0 for o in chosen)
+        unit = next(o[1] for o in chosen if compare.scale_of(o[1]) == scale)
+        result = sum(values)
+        shown = [format_es(v, o[3] if compare.scale_of(o[1]) == scale else 0) for v, o in zip(values, chosen, strict=True)]
+        summary = compare.describe("sum", result, decimals, unit)
+        items = "; ".join(f"{label} = {value}" for label, value in zip(comparison.labels, shown, strict=True))
+        text = f"{summary[0].upper()}{summary[1:]}: {items}; {' + '.join(shown)} = {format_es(result, decimals)}."
+        derivation = Derivation("sum", tuple(values), result, decimals)
+        return Answer(question, text, False, tuple(o[2] for o in chosen), derivations=(derivation,), related=tuple(self._related(evidence)))
 
     def _figures(self, question: str, anchor: str, k: int) -> list[Operand]:
         """Figures that could answer a sub-question, best first: the decision's choice, then the other survivors."""

@@ -463,3 +463,33 @@ def test_a_column_of_counts_named_unidades_is_not_a_unit_column() -> None:
     assert unit_column_values(table("Unidad de medida", "Unidades", None)) == {0: "Unidades"}
     assert unit_column_values(table("Unidades implementadoras", "1636", 1636.0)) == {}
     assert unit_column_values(table("Unidad", "1636", 1636.0)) == {0: ""}  # a figure is never a unit
+
+
+def test_a_sum_of_three_items_keeps_the_context_around_the_list() -> None:
+    from rag.answer.compare import plan
+    from rag.answer.verify import compute
+
+    found = plan("¿Cuántos trabajadores asegurados —sumando permanentes, eventuales urbanos y jornaleros agrícolas— tenía el IMSS al cierre de 2012?")
+    assert found is not None and found.operation == "sum"
+    assert found.labels == ("permanentes", "eventuales urbanos", "jornaleros agrícolas")
+    assert all("tenía el IMSS al cierre de 2012" in part and part.startswith("trabajadores asegurados") for part in found.parts)
+    assert compute("sum", (13_847.6, 2_054.2, 160.2)) == pytest.approx(16_062.0)
+
+
+def test_three_figures_are_summed_with_the_arithmetic_shown_and_all_cited() -> None:
+    from tests.rag.answer.fakes import answerer, report
+
+    text = (
+        "INFORME DE PRUEBA DEL INSTITUTO MEXICANO DEL SEGURO SOCIAL 2012\n\nASEGURADOS\n\n"
+        "Al cierre de 2012 el IMSS tenía 13 847.6 miles de trabajadores asegurados permanentes.\n\n"
+        "Al cierre de 2012 el IMSS tenía 2 054.2 miles de trabajadores asegurados eventuales urbanos.\n\n"
+        "Al cierre de 2012 el IMSS tenía 160.2 miles de trabajadores asegurados jornaleros agrícolas.\n"
+    )
+    question = "¿Cuántos trabajadores asegurados tenía el IMSS al cierre de 2012, sumando permanentes, eventuales urbanos y jornaleros agrícolas?"
+    answer = answerer(report(text)).answer(question)
+    assert not answer.abstained and answer.derivations
+    assert answer.derivations[0].operands == (13_847.6, 2_054.2, 160.2) and answer.derivations[0].result == pytest.approx(16_062.0)
+    assert "13 847.6 + 2 054.2 + 160.2 = 16 062.0" in answer.text
+    assert len({c.lines for c in answer.citations}) == 3
+    without_third = text.replace("Al cierre de 2012 el IMSS tenía 160.2 miles de trabajadores asegurados jornaleros agrícolas.\n", "")
+    assert not answerer(report(without_third)).answer(question).derivations  # two of three figures are not a sum of three

@@ -101,7 +101,9 @@ def test_compute(operation: str, operands: tuple[float, float], expected: float)
 
 def test_compute_refuses_what_it_cannot_do() -> None:
     with pytest.raises(ValueError, match="two figures"):
-        compute("sum", (1.0, 2.0, 3.0))
+        compute("difference", (1.0, 2.0, 3.0))  # only a sum takes more than two ("sumando A, B y C")
+    with pytest.raises(ValueError, match="two figures"):
+        compute("sum", (1.0,))
     with pytest.raises(ValueError, match="unknown operation"):
         compute("product", (1.0, 2.0))
 
