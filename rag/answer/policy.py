@@ -224,10 +224,17 @@ def decide(info: QuestionInfo, candidates: Sequence[Candidate], thresholds: Thre
             default=sentence,
         )
     if sentence is None and acceptable:
+        # Below the rank threshold, but clearly the one sentence that fits: it beats every other acceptable
+        # sentence by the clear margin, or ties it in score and explains clearly more of the question.
         ranked = sorted(acceptable, key=lambda c: -c.score)
-        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        if ranked[0].score >= thresholds.clear_min and ranked[0].score - runner_up >= thresholds.clear_margin:
-            sentence = ranked[0]  # below the rank threshold, but clearly the one sentence that fits
+        tied = [c for c in ranked if c.score >= ranked[0].score - thresholds.tie_margin]
+        best = max(tied, key=lambda c: c.coverage)
+        if best.score >= thresholds.clear_min and all(
+            best.score - other.score >= thresholds.clear_margin or (other in tied and best.coverage >= other.coverage + thresholds.tie_coverage)
+            for other in ranked
+            if other is not best
+        ):
+            sentence = best
     if cell is not None and sentence is not None and _more_precise(sentence, cell):
         return Decision("sentence", sentence=sentence.sentence)  # the same figure, printed in full
     if cell is not None and sentence is None:

@@ -493,3 +493,17 @@ def test_three_figures_are_summed_with_the_arithmetic_shown_and_all_cited() -> N
     assert len({c.lines for c in answer.citations}) == 3
     without_third = text.replace("Al cierre de 2012 el IMSS tenía 160.2 miles de trabajadores asegurados jornaleros agrícolas.\n", "")
     assert not answerer(report(without_third)).answer(question).derivations  # two of three figures are not a sum of three
+
+
+def test_below_the_threshold_a_tie_in_score_is_won_clearly_by_explaining_more() -> None:
+    from dataclasses import replace
+
+    from rag.answer.policy import CLEAR_MIN, SENTENCE_MIN, TIE_COVERAGE, decide
+
+    info = analyze("¿Cuántas personas de la población beneficiaria vivían en comunidades indígenas en 2012?")
+    score = (CLEAR_MIN + SENTENCE_MIN) / 2  # above the clear-winner floor, below the rank threshold
+    talks = _sentence(score, "En 2012, 198,898 personas participaron en estas pláticas.", coverage=0.26)
+    explains = _sentence(score, "En 2012 la población beneficiaria era de 11,615.6 miles; 4,095.1 miles radica en comunidades indígenas.", coverage=0.66)
+    assert decide(info, [talks, explains]).sentence is explains.sentence
+    close = replace(explains, coverage=0.26 + TIE_COVERAGE - 0.05)
+    assert decide(info, [talks, close]).kind == "abstain"  # a tie nobody clearly wins
