@@ -45,7 +45,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from rag.errors import ModelUnavailable, RagError
-from rag.query_onnx import OnnxQueryEncoder, query_model_path
+from rag.query_onnx import OnnxQueryEncoder, built_for, query_model_path
 
 ProgressFn = Callable[[int], None]
 log = logging.getLogger(__name__)
@@ -140,9 +140,10 @@ class SentenceTransformerEmbedder:
 
     def _onnx_encoder(self, model: Any) -> Any:
         path = query_model_path(self.model_name)
-        if not path.is_file():
-            # An older `make model` built no ONNX file: questions take the torch int8 copy (21 instead of 11 ms), not an error.
-            log.warning("no ONNX query encoder at %s (run `make model`); questions use the torch int8 copy", path)
+        if not path.is_file() or not built_for(self.model_name):
+            # An older `make model` built no ONNX file, or built it for another model: questions take the torch int8 copy
+            # (21 instead of 11 ms), not an error.
+            log.warning("no ONNX query encoder built for this model at %s (run `make model`); questions use the torch int8 copy", path)
             return None
         try:
             table = model[0].auto_model.get_input_embeddings().weight.detach().numpy()  # shared with torch, not copied

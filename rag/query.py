@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from rag.text import fold, stems, words
 
+MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre")
 _YEAR = re.compile(r"(?<!\d)(?<!\d[.,])(19[5-9]\d|20[0-4]\d)(?!\d)(?![.,]\d)")
 _RANGE = re.compile(r"(19[5-9]\d|20[0-4]\d)\s*[-–]\s*(19[5-9]\d|20[0-4]\d)")
 
@@ -115,7 +116,8 @@ class QuestionInfo:
         return frozenset(self.stems)
 
 
-_LAW_YEAR = re.compile(r"(?i)\b(LSS|LISSSTE|ley\b[^.\d]{0,40}?)\s*(de\s+)?(19[5-9]\d|20[0-4]\d)(?!\d)")
+# A year right after a law's name: "LSS 1973", "LSS de 1973", "Ley de 1997", "Ley del Seguro Social de 1973", "Ley del ISSSTE de 2007".
+_LAW_YEAR = re.compile(r"(?i)\b(LSS|LISSSTE|ley(?:\s+del?\s+(?:seguro\s+social|issste))?)\s*(de\s+)?(19[5-9]\d|20[0-4]\d)(?!\d)")
 
 
 def law_years(text: str) -> frozenset[int]:

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 FILE = Path("onnx") / "query-int8.onnx"
+BUILD_VERSION = 1  # bump when the export, quantization or table stripping below changes: the file is rebuilt
 TABLE_INPUT = "word_embeddings"
 # Linear layers left fp32, by the legacy exporter's node names: the FFN output ("layer.N/output/dense").
 _FP32_LINEAR = re.compile(r"/layer\.\d+/output/dense/")
@@ -52,7 +53,13 @@ def _manifest_inputs(model_dir: Path) -> dict[str, Any]:
 
     from rag.embed import model_fingerprint
 
-    return {"model": model_fingerprint(str(model_dir)), "torch": torch.__version__, "onnxruntime": onnxruntime.__version__, "fp32_layers": _FP32_LINEAR.pattern}
+    return {
+        "model": model_fingerprint(str(model_dir)),
+        "build_version": BUILD_VERSION,
+        "torch": torch.__version__,
+        "onnxruntime": onnxruntime.__version__,
+        "fp32_layers": _FP32_LINEAR.pattern,
+    }
 
 
 def build(model_dir: str | Path) -> Path:
@@ -62,6 +69,7 @@ def build(model_dir: str | Path) -> Path:
     manifest_path = out.with_suffix(".json")
     inputs = _manifest_inputs(model_dir)
     if out.is_file() and manifest_path.is_file() and json.loads(manifest_path.read_text()).get("inputs") == inputs:
+        manifest_path.touch()  # newer than its Makefile prerequisites: the next `make` skips the step
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -132,6 +140,18 @@ def _strip_table(src: Path, dst: Path) -> None:
     model.graph.initializer.remove(table)
     model.graph.input.append(helper.make_tensor_value_info(TABLE_INPUT, TensorProto.FLOAT, list(table.dims)))
     onnx.save(model, str(dst))
+
+
+def built_for(model_dir: str | Path) -> bool:
+    """Was the ONNX file built from this model directory (its manifest's fingerprint)? A file copied
+    beside another model, or left from an older conversion, must not embed questions for it."""
+    from rag.embed import model_fingerprint
+
+    manifest = query_model_path(model_dir).with_suffix(".json")
+    try:
+        return bool(json.loads(manifest.read_text())["inputs"]["model"] == model_fingerprint(str(model_dir)))
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 class OnnxQueryEncoder:

@@ -20,10 +20,9 @@ import re
 from dataclasses import dataclass
 
 from rag.numbers import format_es
-from rag.query import years_in
+from rag.query import MONTHS, years_in
 from rag.text import fold
 
-MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre")
 _INSTITUTIONS = ("IMSS-BIENESTAR", "PENSIONISSSTE", "FOVISSSTE", "ISSSTE", "SNDIF", "DIF", "IMSS")
 _COMPARISON_WORDS = re.compile(
     r"(?i)\b(en cu[aá]nt[oa]s?|cu[aá]nt[oa]s?|por cu[aá]nt[oa]s?|veces|m[aá]s|menos|mayor|menor|diferencia|respecto a|"
@@ -33,6 +32,7 @@ _COMPARISON_WORDS = re.compile(
 _PART_SPLIT = re.compile(r"(?i)\b(provino de|provinieron de|correspondi[oó] a|correspondieron a|fueron|fue de|representaron|representó)\b")
 _SUM_SPLIT = re.compile(r"(?i)\bsumando\s+(.+?)\s+y\s+([^—–,.;?¿]+)")  # the last item ends at a dash or punctuation
 _GOAL_SHARE = re.compile(r"porcentaje de (la|su) meta\b.*\b(logr[oó]|alcanz[oó]|cumpli[oó]|logrado|alcanzado|cumplido)\b")  # folded text
+_ACHIEVED = r"\b(logr|alcanz|cumpl|resultado|avance)"  # what a goal's result is called in the evidence
 _COVERAGE_SHARE = re.compile(r"porcentaje de (la|su) poblacion (potencial|objetivo)\b.*\batendi")  # CONEVAL's coverage: PA / PP or PA / PO
 _SCALES = {"miles": 1e3, "mil": 1e3, "millones": 1e6, "millón": 1e6, "millon": 1e6}
 
@@ -47,6 +47,7 @@ class Plan:
     labels: tuple[str, ...]
     temporal: bool = True  # two moments (earlier, later) rather than two things
     explicit: bool = False  # the wording itself asks for the computation ("qué porcentaje de la meta se logró")
+    evidence_must_say: tuple[str, ...] = ()  # per part, a pattern its figure's own evidence must contain (folded)
 
 
 def operation_of(question: str) -> str:
@@ -108,7 +109,9 @@ def plan(question: str) -> Plan | None:
         core = _core(unasked, [*(str(y) for y in years)])
         year = str(years[0]) if years else ""
         parts = (f"resultado {year} {core}".strip(), f"meta {year} {core}".strip())
-        return Plan(parts, "share", (achieved.group(2)[:-1], "meta"), ("logrado", "meta"), temporal=False, explicit=True)
+        root = re.match(r"logr|alcanz|cumpl", achieved.group(2))
+        anchor = root.group(0) if root else "logr"
+        return Plan(parts, "share", (anchor, "meta"), ("logrado", "meta"), temporal=False, explicit=True, evidence_must_say=(_ACHIEVED, r"\bmeta"))
     covered = _COVERAGE_SHARE.search(folded)
     if operation == "share" and covered:
         population = covered.group(2)
@@ -116,7 +119,8 @@ def plan(question: str) -> Plan | None:
         core = _core(unasked, [*(str(y) for y in years)])
         year = str(years[0]) if years else ""
         parts = (f"población atendida {year} {core}".strip(), f"población {population} {year} {core}".strip())
-        return Plan(parts, "share", ("atendida", population), ("atendida", population), temporal=False, explicit=True)
+        must = (r"\batendid", rf"\b{population}")
+        return Plan(parts, "share", ("atendida", population), ("atendida", population), temporal=False, explicit=True, evidence_must_say=must)
     if operation == "share":
         split = _PART_SPLIT.search(question)
         if split:

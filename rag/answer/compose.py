@@ -47,7 +47,7 @@ def cell_unit(table: Table, row: int, column: int, unit_cells: dict[int, str]) -
 def unit_column_values(table: Table) -> dict[int, str]:
     """Per row, the text of a "UNIDAD DE MEDIDA" column, blanks read as "same as above"."""
     # "Unidad de medida", "Unidad" - not "Unidades implementadoras", a column of counts
-    columns = [c.index for c in table.columns if re.search(r"\bunidad( de medida)?$", fold(" ".join(c.header)).strip())]
+    columns = [c.index for c in table.columns if re.search(r"\bunidad(es)? de medida$|\bunidad$", fold(" ".join(c.header)).strip())]
     if not columns:
         return {}
     values: dict[int, str] = {}

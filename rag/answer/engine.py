@@ -182,6 +182,8 @@ class Answerer:
     def _compare(self, question: str, comparison: compare.Plan, evidence: Evidence, k: int) -> Answer | None:
         """Two figures, brought to one scale, combined, with the arithmetic shown and both cited."""
         options = [self._figures(part, anchor, k) for part, anchor in zip(comparison.parts, comparison.anchors, strict=True)]
+        if comparison.evidence_must_say:  # "% de la meta": a figure only counts as the goal where its evidence says "meta"
+            options = [[o for o in found if re.search(must, _said(o[2]))] for found, must in zip(options, comparison.evidence_must_say, strict=True)]
         info = evidence.info
         pair = _compatible_pair(options[0], options[1], frozenset(info.stems), percent_asked=asks_percent(info), money_asked=asks_money(info))
         if pair is None:
@@ -399,6 +401,11 @@ def _names_a_count(header: str) -> bool:
 def _caption_only(title: str) -> bool:
     """A title like "Cifras del periodo enero a diciembre de 2023" names a period, not a subject."""
     return not {w for w in stems(title) if not w.isdigit()} - _CAPTION_WORDS
+
+
+def _said(citation: Citation) -> str:
+    """What a cited figure's own evidence says: its quote, and a cell's row and column."""
+    return fold(f"{citation.quote} {citation.table.row} {citation.table.column}" if citation.table else citation.quote)
 
 
 _PERCENT_LABEL = re.compile(r"porcent(aje|ual)")  # "Variación porcentual acumulada de la recaudación" prints no unit

@@ -40,7 +40,7 @@ CLEAR_MARGIN = 0.2  # it beats the runner-up by this much
 TIE_MARGIN = 0.1  # sentences this close in score are a tie...
 TIE_COVERAGE = 0.3  # ...won by one whose own words explain this much more of the question
 _TEXT_QUESTION = re.compile(
-    r"(?i)(^|¿)\s*(qui[eé]n|por qu[eé](?!\s+(importe|monto|cantidad|cifra|porcentaje|valor|n[uú]mero|total))|"  # "¿por qué importe?" asks for an amount
+    r"(?i)(^|¿)\s*(qui[eé]n|por qu[eé](?!\s+(importe|monto|cantidad|cifra|porcentaje|valor|n[uú]mero|total)\b)|"  # "¿por qué importe?" asks for an amount
     r"c[oó]mo|d[oó]nde|a qu[eé]\b|a partir de qu[eé]|hasta qu[eé]|desde qu[eé]|"
     r"en qu[eé] (fecha|año|mes|d[ií]a|entidad|estado)|"
     r"qu[eé] (despacho|nombre|programa|instituci[oó]n|tipo|estrategia|acci[oó]n|acciones|fecha|d[ií]a|mes|empresa|organismo|medida|mecanismo|"
@@ -49,7 +49,7 @@ _TEXT_QUESTION = re.compile(
     r"principal|programa|acci[oó]n|modelo|enfoque|alerta))"
 )
 _CODE = re.compile(r"\b[A-Z]\d{3}\b")
-_ASKS_TABLE = re.compile(r"(?i)\b(seg[uú]n|en) (la|el) (tabla|cuadro)\b")
+_ASKS_TABLE = re.compile(r"(?i)\b(seg[uú]n|en) (la|el) (tabla|cuadro)\b(?!\s+b[aá]sico)")  # not "el Cuadro Básico" (a catalogue)
 STATES = (
     "aguascalientes", "baja california", "campeche", "chiapas", "chihuahua", "coahuila", "colima", "durango", "guanajuato",
     "guerrero", "hidalgo", "jalisco", "michoacan", "morelos", "nayarit", "nuevo leon", "oaxaca", "puebla", "queretaro",
@@ -117,7 +117,7 @@ _PERCENT_QUESTION = re.compile(
 
 _MONEY_QUESTION = re.compile(r"\b(monto|importe|pesos|presupuesto|gasto|gast[oó]|costo|invers\w*|invirti\w*|recaud\w*|erog\w*|destin[oó])\b")
 _MONEY_UNIT = re.compile(r"peso|\$|mdp|\bmd[dp]\b")
-_MONEY_TEXT = re.compile(r"(?i)peso|\$|\bmd[dp]\b|\bmillones\b|\bmil millones\b")  # "1,693 millones" in a money sentence
+_MONEY_TEXT = re.compile(r"(?i)peso|\$|\bmd[dp]\b|\bmillones\b|\bbillones\b")  # "1,693 millones" in a money sentence
 
 
 _RATE_WORDS = re.compile(r"\b(variaci\w*|porcent\w*|desviaci\w*|tasa|indice|proporci\w*|metas?|parametro|indicador)\b")
@@ -126,6 +126,13 @@ _RATE_WORDS = re.compile(r"\b(variaci\w*|porcent\w*|desviaci\w*|tasa|indice|prop
 def asks_money(info: QuestionInfo) -> bool:
     """An amount of money, not a rate or indicator about money ("desviación del gasto", "variación de la recaudación")."""
     return bool(_MONEY_QUESTION.search(info.folded)) and not _RATE_WORDS.search(info.folded)
+
+
+def _amount_asked_none_said(info: QuestionInfo, candidate: Candidate) -> bool:
+    """An amount asked (not a count of things bought with it: "¿cuántos proyectos de inversión…?") and a sentence with none."""
+    if candidate.sentence is None or info.counted or asks_percent(info) or not asks_money(info):
+        return False
+    return not _MONEY_TEXT.search(candidate.sentence.sentence.text)
 
 
 def vetoes(info: QuestionInfo, candidate: Candidate) -> tuple[str, ...]:
@@ -161,7 +168,7 @@ def vetoes(info: QuestionInfo, candidate: Candidate) -> tuple[str, ...]:
         reasons.append(f"la evidencia da {candidate.unit}, no un monto")
     elif asks_money(info) and not asks_percent(info) and candidate.cell is not None and candidate.has_percent and not _MONEY_UNIT.search(fold(candidate.unit)):
         reasons.append("la evidencia da un porcentaje, no un monto")  # a row "Variación porcentual de la recaudación" with no unit printed
-    elif asks_money(info) and not asks_percent(info) and candidate.sentence is not None and not _MONEY_TEXT.search(candidate.sentence.sentence.text):
+    elif _amount_asked_none_said(info, candidate):
         reasons.append("la evidencia no da un monto")  # "¿cuánto presupuesto ejerció…?" answered by a count of people
     if info.counted and not asks_percent(info) and not candidate.has_count:
         reasons.append("la evidencia da un porcentaje, no una cantidad")

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from rag.numbers import Number, find_numbers, strip_markers
-from rag.query import QuestionInfo, explicit_years, years_in
+from rag.query import MONTHS, QuestionInfo, explicit_years, years_in
 from rag.text import fold, stems
 from rag.types import Document, Hit
 
@@ -279,7 +279,7 @@ def percent_figures(text: str) -> list[Number]:
     return found
 
 
-_ANCHOR_GAP = 6  # characters between an anchor word and its figure: " de $", " = ", ", "
+_ANCHOR_LINK = re.compile(r"\s*(?:de|fue de|:|=)?\s*\\?\$?\s*")  # between an anchor word and its figure: " de $", " = ", " \$"
 _DIFFERENCE_AFTER = re.compile(r"\s*(?:(?:miles|millones)(?:\s+de\s+pesos)?\s+)?(?:m[aá]s|menos)\s+(?:que|de\s+lo)\b", re.IGNORECASE)
 
 
@@ -297,6 +297,7 @@ def figure_for(info: QuestionInfo, text: str, anchor: str = "", levels_only: boo
     the cheapest wins. Figures followed by "por ciento" win percent questions.
     ``levels_only`` drops figures that state a difference (``states_difference``).
     """
+    text = strip_markers(text)  # figure positions are in the text without footnote marks ("p/", "^{1/}")
     candidates = figures(text)
     if levels_only:  # a comparison's operand is a level; "N más que en 2019" would be taken for 2019's figure
         candidates = [n for n in candidates if not states_difference(text, n)]
@@ -310,11 +311,13 @@ def figure_for(info: QuestionInfo, text: str, anchor: str = "", levels_only: boo
     anchors = [m.start() for m in re.finditer(re.escape(fold(anchor)), folded)] if anchor else []
     words = [m.start() for w in set(info.stems) if len(w) > 3 and not w.isdigit() for m in re.finditer(re.escape(w), folded)]
 
-    # "una meta de $29,338 y se logró $13,592": a figure right after its anchor word is the one it names
-    ends = [m.end() for p in anchors if (m := re.compile(r"\w*").match(folded, p))]
-    following = [(n.start - e, n) for n in candidates for e in ends if 0 <= n.start - e <= _ANCHOR_GAP]
-    if following:
-        return min(following, key=lambda pair: pair[0])[1]
+    # "una meta de $29,338 y se logró $13,592": a figure right after its anchor word, joined by "de", ":" or "=",
+    # is the one it names. Not for years or months: "de 95% en 2019 a 99% en 2022" puts 2022's figure after 2019.
+    if anchor and not re.search(r"\d", anchor) and fold(anchor) not in MONTHS:
+        ends = [m.end() for p in anchors if (m := re.compile(r"\w*").match(folded, p))]
+        following = [(n.start - e, n) for n in candidates for e in ends if n.start >= e and _ANCHOR_LINK.fullmatch(folded[e : n.start])]
+        if following:
+            return min(following, key=lambda pair: pair[0])[1]
 
     def distance(n: Number, points: list[int]) -> float:
         if not points:

@@ -461,6 +461,7 @@ def test_a_column_of_counts_named_unidades_is_not_a_unit_column() -> None:
         return replace(base, columns=columns, cells=cells)
 
     assert unit_column_values(table("Unidad de medida", "Unidades", None)) == {0: "Unidades"}
+    assert unit_column_values(table("Unidades de medida", "Pesos", None)) == {0: "Pesos"}
     assert unit_column_values(table("Unidades implementadoras", "1636", 1636.0)) == {}
     assert unit_column_values(table("Unidad", "1636", 1636.0)) == {0: ""}  # a figure is never a unit
 
@@ -507,3 +508,59 @@ def test_below_the_threshold_a_tie_in_score_is_won_clearly_by_explaining_more() 
     assert decide(info, [talks, explains]).sentence is explains.sentence
     close = replace(explains, coverage=0.26 + TIE_COVERAGE - 0.05)
     assert decide(info, [talks, close]).kind == "abstain"  # a tie nobody clearly wins
+
+
+def test_a_goal_share_needs_a_goal_in_the_evidence() -> None:
+    from tests.rag.answer.fakes import answerer
+
+    goal = "¿Qué porcentaje de la meta de derechohabientes alcanzó el IMSS en 2012?"
+    for question in (goal, "¿Qué porcentaje de su población objetivo atendió el IMSS en 2012?"):
+        assert not answerer().answer(question).derivations  # the report names no goal and no target population
+
+
+def test_year_anchors_do_not_take_the_figure_after_them() -> None:
+    from rag.answer.sentences import figure_for
+
+    text = "El porcentaje de concesiones pasó de 95% en 2019 a 99% en 2022."
+    info = analyze("¿En cuántos puntos porcentuales aumentó el porcentaje de concesiones entre 2019 y 2022?")
+    assert [getattr(figure_for(info, text, year), "value", None) for year in ("2019", "2022")] == [95.0, 99.0]
+
+
+def test_only_a_year_right_after_a_laws_name_is_a_law_year() -> None:
+    from rag.query import law_years
+
+    assert law_years("¿Cuántas pensiones otorgó el IMSS conforme a la Ley del Seguro Social en 2023?") == frozenset()
+    assert law_years("bajo la ley vigente en 2020") == frozenset()
+    assert law_years("la Ley del ISSSTE de 2007 y la LSS de 1973") == {2007, 1973}
+
+
+def test_counting_things_bought_with_money_is_not_asking_for_an_amount() -> None:
+    from rag.answer.policy import vetoes
+
+    info = analyze("¿Cuántos proyectos de inversión concluyó el ISSSTE en 2012?")
+    assert "la evidencia no da un monto" not in vetoes(info, _sentence(1.0, "En 2012 el ISSSTE concluyó 54 proyectos de inversión."))
+
+
+def test_a_stated_difference_is_recognised_behind_a_footnote_mark() -> None:
+    from rag.answer.sentences import figure_for
+
+    text = "En 2020 los ingresos p/ fueron $363,500 miles, $9,279 miles más que lo recaudado en 2019."
+    level = figure_for(analyze("¿Cuánto más recaudó el IMSS en 2020 que en 2019?"), text, "2019", levels_only=True)
+    assert level is not None and level.value == 363_500.0
+
+
+@pytest.mark.parametrize(
+    ("question", "asks_table"),
+    [("¿Cuántas unidades había en 2024 según la tabla por OOAD?", True), ("¿Cuántas claves había en el Cuadro Básico en 2024?", False)],
+)
+def test_the_cuadro_basico_is_a_catalogue_not_a_table_request(question: str, asks_table: bool) -> None:
+    from rag.answer.policy import _ASKS_TABLE
+
+    assert bool(_ASKS_TABLE.search(question)) is asks_table
+
+
+def test_por_que_followed_by_a_longer_word_is_still_why() -> None:
+    from rag.answer.policy import is_numeric
+
+    assert not is_numeric(analyze("¿Por qué valoró el CONEVAL el indicador como inadecuado?"))
+    assert not is_numeric(analyze("¿Por qué totalmente se suspendieron los cursos?"))
