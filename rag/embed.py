@@ -134,8 +134,7 @@ class SentenceTransformerEmbedder:
             return model
         with self._lock:
             if self._query_model is None:
-                self._query_model = self._onnx_encoder(model) if self.query_onnx else None
-                self._query_model = self._query_model or _int8_copy(model)
+                self._query_model = (self._onnx_encoder(model) if self.query_onnx else None) or _int8_copy(model)
         return self._query_model
 
     def _onnx_encoder(self, model: Any) -> Any:

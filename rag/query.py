@@ -135,6 +135,12 @@ def years_in(text: str) -> tuple[int, ...]:
     return tuple(sorted(found))
 
 
+def named_moments(text: str) -> list[int]:
+    """Years as the text names moments, in order: not the ends of a range ("programa institucional
+    2019-2024" names a plan) nor a law's year ("LSS 1973")."""
+    return [int(y) for y in _YEAR.findall(_LAW_YEAR.sub(" ", _RANGE.sub(" ", text)))]
+
+
 def standalone_years(text: str) -> tuple[int, ...]:
     """Years written alone, not as an end of a range: "compra consolidada 2023-2024 ... en 2024" -> (2024,)."""
     return explicit_years(_RANGE.sub(" ", text))

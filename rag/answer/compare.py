@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from rag.numbers import format_es
-from rag.query import MONTHS, years_in
+from rag.query import MONTHS, named_moments, years_in
 from rag.text import fold
 
 _INSTITUTIONS = ("IMSS-BIENESTAR", "PENSIONISSSTE", "FOVISSSTE", "ISSSTE", "SNDIF", "DIF", "IMSS")
@@ -75,10 +75,7 @@ def _core(question: str, remove: list[str]) -> str:
 def plan(question: str) -> Plan | None:
     operation = operation_of(question)
     folded = fold(question)
-    # "programa institucional 2019-2024" names a plan: a hyphenated range is one period, not two moments
-    unranged = re.sub(r"(?<!\d)(19|20)\d\d\s*-\s*(19|20)\d\d(?!\d)", " ", question)
-    unranged = re.sub(r"(?i)\b(LSS|ley)(\s+del?)?\s+(19|20)\d\d\b", " ", unranged)  # "LSS 1973" names a law
-    years = [int(y) for y in re.findall(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)", unranged)]
+    years = named_moments(question)
     months = [m for m in MONTHS if re.search(rf"\b{m}\b", folded)]
     institutions = [i for i in _INSTITUTIONS if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", question)]
     summed = _SUM_SPLIT.search(question)

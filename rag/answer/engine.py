@@ -123,15 +123,15 @@ class Answerer:
         evidence = self.gather(question, k)
         gathered = time.perf_counter()
         comparison = compare.plan(question)
+        decision = decide(evidence.info, evidence.candidates)
         answer = None
         if comparison is not None and self._explicit_comparison(evidence.info, comparison):
             if comparison.operation == "sum" and evidence.info.period:
-                answer = self._printed_total(question, evidence)
+                answer = self._printed_total(question, decision, evidence)
             elif comparison.operation == "share" and comparison.explicit:
-                answer = self._printed_share(question, comparison, evidence)
+                answer = self._printed_share(question, comparison, decision, evidence)
             answer = answer or self._checked(self._compare(question, comparison, evidence, k), evidence)
         if answer is None:
-            decision = decide(evidence.info, evidence.candidates)
             answer = self._compose(question, decision, evidence)
             if (
                 comparison is not None
@@ -158,23 +158,21 @@ class Answerer:
             return False
         return info.comparison or bool(_CHANGE.search(info.folded))
 
-    def _printed_total(self, question: str, evidence: Evidence) -> Answer | None:
+    def _printed_total(self, question: str, decision: Decision, evidence: Evidence) -> Answer | None:
         """ "¿Cuántas ... en total de enero de 2023 a junio de 2024?": a total the report prints for the
         whole period beats adding up its years (the period veto refuses figures of one year).
         Only a table cell: a sentence naming both years ("en 2023 ... y de enero a junio de
         2024 ...") usually gives each year's figure, not their total."""
-        decision = decide(evidence.info, evidence.candidates)
         if decision.cell is None:
             return None
         return self._checked(self._compose(question, decision, evidence), evidence)
 
-    def _printed_share(self, question: str, comparison: compare.Plan, evidence: Evidence) -> Answer | None:
+    def _printed_share(self, question: str, comparison: compare.Plan, decision: Decision, evidence: Evidence) -> Answer | None:
         """ "¿Qué porcentaje de la población objetivo atendió…?": a share the report prints beats computing it,
         when its evidence names both sides ("Población Atendida/ Población Objetivo 1.43 %"); a percentage
         about something else (the budget's share of the ramo) does not answer it."""
-        decision = decide(evidence.info, evidence.candidates)
         answer = self._compose(question, decision, evidence)
-        said = fold(" ".join(c.quote + " " + (c.table.row + " " + c.table.column if c.table else "") for c in answer.citations))
+        said = " ".join(_said(c) for c in answer.citations)
         if decision.kind == "abstain" or not _states_percent(answer.text) or not all(fold(a) in said for a in comparison.anchors):
             return None
         return self._checked(answer, evidence)

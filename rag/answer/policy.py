@@ -117,7 +117,7 @@ _PERCENT_QUESTION = re.compile(
 
 _MONEY_QUESTION = re.compile(r"\b(monto|importe|pesos|presupuesto|gasto|gast[oó]|costo|invers\w*|invirti\w*|recaud\w*|erog\w*|destin[oó])\b")
 _MONEY_UNIT = re.compile(r"peso|\$|mdp|\bmd[dp]\b")
-_MONEY_TEXT = re.compile(r"(?i)peso|\$|\bmd[dp]\b|\bmillones\b|\bbillones\b")  # "1,693 millones" in a money sentence
+_MONEY_TEXT = re.compile(rf"(?i){_MONEY_UNIT.pattern}|\bmillones\b|\bbillones\b")  # "1,693 millones" in a money sentence
 
 
 _RATE_WORDS = re.compile(r"\b(variaci\w*|porcent\w*|desviaci\w*|tasa|indice|proporci\w*|metas?|parametro|indicador)\b")

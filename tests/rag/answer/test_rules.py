@@ -79,6 +79,8 @@ def test_the_hundred_of_a_share_is_part_of_its_arithmetic_not_a_figure() -> None
 def test_a_law_year_is_not_a_moment() -> None:
     plan = compare.plan("¿Cuántos miles de pensionados en curso de pago (LSS 1973) más benefició el IMSS en 2020 respecto a 2012?")
     assert plan is not None and plan.anchors == ("2012", "2020")
+    # the same law spelled out: one moment asked, nothing to compare
+    assert compare.plan("¿A cuánto ascendieron en 2012 las pensiones enmarcadas en la Ley del Seguro Social de 1973?") is None
 
 
 @pytest.mark.parametrize(
