@@ -60,7 +60,7 @@ def _envelope(model: str | None) -> dict[str, Any]:
 
 
 def _extras(answer: dict[str, Any]) -> dict[str, Any]:
-    return {"citations": answer["citations"], "related": answer["related"], "abstained": answer["abstained"]}
+    return {"figure": answer["figure"], "citations": answer["citations"], "related": answer["related"], "abstained": answer["abstained"]}
 
 
 def completion(answer: dict[str, Any], question: str, model: str | None) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas import CitationPublic, Mode, Text
+from api.schemas import CitationPublic, FigurePublic, Mode, Text
 
 DEFAULT_MODEL = "rag-extractive"
 MODELS = {"rag-extractive": "extractive", "rag-llm": "llm"}
@@ -67,6 +67,7 @@ class ChatUsage(BaseModel):
 
 
 class RagExtras(BaseModel):
+    figure: FigurePublic | None = Field(description="Extra field: the figure the answer states, as in POST /ask; null when abstained.")
     citations: list[CitationPublic] = Field(description="Extra field: marker [n] in the content is citations[n-1].")
     related: list[CitationPublic] = Field(description="Extra field: closest sources when abstained (then the markers number these).")
     abstained: bool = Field(description="Extra field: true when the reports do not say.")
@@ -100,6 +101,7 @@ class ChatCompletionChunk(BaseModel):
     created: int
     model: str
     choices: list[ChunkChoice]
+    figure: FigurePublic | None = None
     citations: list[CitationPublic] | None = None
     related: list[CitationPublic] | None = None
     abstained: bool | None = None

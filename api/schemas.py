@@ -77,10 +77,22 @@ class DerivationPublic(BaseModel):
     result: float
 
 
+class FigurePublic(BaseModel):
+    """The one figure an answer states (../shared/qa-format.md)."""
+
+    text: str = Field(description="As printed in the first citation, or as the answer states a computed figure.")
+    value: float | None = Field(description="The parsed number; null for a text answer.")
+    unit: str = Field(description="Unit of the figure ('miles de personas', 'por ciento'...), '' when none.")
+    period: str = Field(description="The year or period it is for ('2012', '2023-2024').")
+    institution: str = Field(description="IMSS, ISSSTE, SNDIF... as the source names it.")
+    kind: Literal["count", "money", "percent", "rate", "ratio", "date", "year", "text"]
+
+
 class AnswerPublic(BaseModel):
     """The answer object, identical to a line of ``rag ask --jsonl`` (without its id)."""
 
-    answer: str = Field(description="The answer text (Spanish).")
+    answer: str = Field(description="The answer text (Spanish): the figure first, then the quote.")
+    figure: FigurePublic | None = Field(description="The figure the answer states; null when it abstains.")
     abstained: bool = Field(description="True when the reports do not say; then see related.")
     citations: list[CitationPublic] = Field(description="Sources backing the answer; every figure in it occurs in them.")
     related: list[CitationPublic] = Field(description="Closest sources, shown when the service abstains.")

@@ -21,13 +21,16 @@ def citation_json(citation: Citation) -> dict[str, Any]:
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
-    """``{"answer", "abstained", "citations", "related", "derivations", "mode", "timings_ms"}``.
+    """``{"answer", "figure", "abstained", "citations", "related", "derivations", "mode", "timings_ms"}``.
 
-    ``citations`` back the answer (every figure in the answer occurs in them);
-    ``related`` are the closest sources shown when the service abstains.
+    ``figure`` is the one figure the answer states (null when it abstains), taken
+    from the first citation; ``citations`` back the answer (every figure in the
+    answer occurs in them); ``related`` are the closest sources shown when the
+    service abstains.
     """
     return {
         "answer": answer.text,
+        "figure": asdict(answer.figure) if answer.figure else None,
         "abstained": answer.abstained,
         "citations": [citation_json(c) for c in answer.citations],
         "related": [citation_json(c) for c in answer.related],

@@ -225,6 +225,25 @@ class Derivation:
     decimals: int
 
 
+FigureKind = Literal["count", "money", "percent", "rate", "ratio", "date", "year", "text"]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """The one figure an answer states (``../shared/qa-format.md``, "The answer's figure").
+
+    ``text`` is printed in the answer's first citation (or, when computed, as the
+    answer states it); ``value`` is None for a text answer.
+    """
+
+    text: str
+    value: float | None
+    unit: str
+    period: str
+    institution: str
+    kind: FigureKind
+
+
 @dataclass(frozen=True)
 class Answer:
     question: str
@@ -234,4 +253,6 @@ class Answer:
     mode: str = "extractive"
     derivations: tuple[Derivation, ...] = ()
     related: tuple[Citation, ...] = ()  # closest sources shown when abstaining
+    figure: Figure | None = None  # set on every answer that does not abstain
+    confidence: float | None = None  # the answering candidate's own score (scales differ by kind); None when computed
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False, hash=False)

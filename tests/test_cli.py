@@ -76,7 +76,8 @@ def test_tables_list_show_and_json(pipeline: object) -> None:
     assert missing.returncode == 2 and "no table with id" in missing.stderr
 
 
-ANSWER_KEYS = {"answer", "abstained", "citations", "related", "derivations", "mode", "timings_ms"}  # rag.serialize.answer_json
+ANSWER_KEYS = {"answer", "figure", "abstained", "citations", "related", "derivations", "mode", "timings_ms"}  # rag.serialize.answer_json
+FIGURE_KEYS = {"text", "value", "unit", "period", "institution", "kind"}
 CITATION_KEYS = {"source", "lines", "section", "title", "quote", "table"}
 
 
@@ -113,7 +114,9 @@ def test_ask_jsonl_contract_with_good_and_bad_lines(pipeline: object) -> None:
     assert set(answered) == {"id", *ANSWER_KEYS} and set(abstained) == {"id", *ANSWER_KEYS}
     assert not answered["abstained"] and answered["citations"] and answered["mode"] == "extractive"
     assert all(isinstance(v, float) for v in answered["timings_ms"].values()) and "total_ms" in answered["timings_ms"]
-    assert abstained["abstained"] and abstained["citations"] == []
+    assert abstained["abstained"] and abstained["citations"] == [] and abstained["figure"] is None
+    assert set(answered["figure"]) == FIGURE_KEYS and answered["figure"]["text"] in answered["citations"][0]["quote"]
+    assert answered["answer"].startswith(answered["figure"]["text"])
     for bad, says in ((out[1], "line 2: invalid JSON"), (out[2], "empty"), (out[3], "'question' must be a string")):
         assert says in bad["error"] and bad["abstained"] and bad["citations"] == [] and bad["answer"] == ""
         assert set(bad) == {"id", "error", "answer", "abstained", "citations", "timings_ms"}

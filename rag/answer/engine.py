@@ -14,16 +14,16 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from rag.answer import compare, compose
+from rag.answer import compare, compose, figure
 from rag.answer.policy import Candidate, Decision, asks_money, asks_percent, decide, is_numeric, vetoes
 from rag.answer.sentences import ScoredSentence, SentenceScorer, figure_for, figures, percent_figures, unit_after
 from rag.answer.verify import unsupported_figures
-from rag.numbers import format_es, same_value
+from rag.numbers import format_es, same_value, strip_markers
 from rag.query import QuestionInfo, analyze, explicit_years, institutions_in, law_years, years_in
 from rag.text import fold, stems
-from rag.types import Answer, CellMatch, Citation, Derivation, Document, Hit
+from rag.types import Answer, CellMatch, Citation, Derivation, Document, Figure, Hit
 
 
 @dataclass(frozen=True)
@@ -139,9 +139,31 @@ class Answerer:
                 and (decision.kind == "abstain" or not _states_percent(answer.text) or (decision.cell is not None and not _share_cell(decision.cell)))
             ):
                 answer = self._checked(self._compare(question, comparison, evidence, k), evidence) or answer  # the report doesn't print the share
-        answer = self._verified(answer, evidence)
+        answer = self._with_lead(self._verified(answer, evidence))
         timings = {"retrieve_ms": (gathered - started) * 1000, "total_ms": (time.perf_counter() - started) * 1000}
-        return Answer(answer.question, answer.text, answer.abstained, answer.citations, answer.mode, answer.derivations, answer.related, timings)
+        return replace(answer, timings_ms=timings)
+
+    def _with_lead(self, answer: Answer) -> Answer:
+        """The answer text leads with its figure ("64.0 miles de personas (IMSS, 2012).").
+
+        The lead is checked like the rest: a period or unit its citations do not
+        support is left out of it rather than changing which answer is given.
+        """
+        if answer.abstained or answer.figure is None:
+            return answer
+        allowed = [self._allowed_text(c) for c in answer.citations]
+        options = (answer.figure, replace(answer.figure, period=""), replace(answer.figure, period="", institution=""))
+        for shown in options:
+            lead = figure.lead(shown)
+            if not lead:
+                return answer
+            if not unsupported_figures(lead, answer.citations, self.read, answer.derivations, allowed):
+                return replace(answer, text=f"{lead} {answer.text}")
+        return answer
+
+    def _allowed_text(self, citation: Citation) -> str:
+        meta = self.documents[_doc_of(citation, self.documents)].meta
+        return f"{meta.title} {meta.short_title} {meta.period}"
 
     # --- comparisons -------------------------------------------------------------
     @staticmethod
@@ -207,7 +229,8 @@ class Answerer:
         text = f"{summary[0].upper()}{summary[1:]}: {comparison.labels[0]} = {shown_a}; {comparison.labels[1]} = {shown_b}; {arithmetic}."
         operation, operands, value = _derivation_operation(comparison.operation, first, second)
         derivation = Derivation(operation, operands, value, decimals)  # type: ignore[arg-type]
-        return Answer(question, text, False, (a_cite, b_cite), derivations=(derivation,), related=tuple(self._related(evidence)))
+        stated = figure.computed_figure(comparison.operation, result, decimals, _base_unit(unit, comparison.operation), *_scope(info))
+        return Answer(question, text, False, (a_cite, b_cite), derivations=(derivation,), related=tuple(self._related(evidence)), figure=stated)
 
     def _sum_of_many(
         self, question: str, comparison: compare.Plan, pair: tuple[Operand, Operand], rest: Sequence[Sequence[Operand]], evidence: Evidence
@@ -234,7 +257,8 @@ class Answerer:
         items = "; ".join(f"{label} = {value}" for label, value in zip(comparison.labels, shown, strict=True))
         text = f"{summary[0].upper()}{summary[1:]}: {items}; {' + '.join(shown)} = {format_es(result, decimals)}."
         derivation = Derivation("sum", tuple(values), result, decimals)
-        return Answer(question, text, False, tuple(o[2] for o in chosen), derivations=(derivation,), related=tuple(self._related(evidence)))
+        stated = figure.computed_figure("sum", result, decimals, unit, *_scope(evidence.info))
+        return Answer(question, text, False, tuple(o[2] for o in chosen), derivations=(derivation,), related=tuple(self._related(evidence)), figure=stated)
 
     def _figures(self, question: str, anchor: str, k: int) -> list[Operand]:
         """Figures that could answer a sub-question, best first: the decision's choice, then the other survivors."""
@@ -278,15 +302,28 @@ class Answerer:
             citations = [compose.cell_citation(match.table, match.cell.row, match.cell.column, doc)]
             citations += self._corroborating_cells(match, evidence.cells)
             citations += self._pairing_sentences(match, evidence)
-            return Answer(question, text, False, tuple(citations), related=related)
+            row, column = match.cell.row, match.cell.column
+            unit = compose.cell_unit(match.table, row, column, compose.unit_column_values(match.table))
+            stated = figure.cell_figure(match.table, row, column, unit, compose.period_label(match.table, row, column, doc))
+            return Answer(question, text, False, tuple(citations), related=related, figure=stated, confidence=match.score)
         if decision.kind == "sentence" and decision.sentence is not None:
             sentence = decision.sentence.sentence
             doc = self.documents[sentence.doc_id]
             text = compose.sentence_answer_text(doc, sentence.text)
             citations = [compose.sentence_citation(doc, sentence.start, sentence.end, sentence.section)]
             citations += self._pairing_cells(sentence.text, evidence, doc.meta.id, is_numeric(evidence.info))
-            return Answer(question, text, False, tuple(citations), related=related)
+            stated = self._sentence_figure(evidence.info, sentence.text, doc)
+            return Answer(question, text, False, tuple(citations), related=related, figure=stated, confidence=decision.sentence.score)
         return Answer(question, compose.abstention_text(decision.reason), True, (), related=related)
+
+    @staticmethod
+    def _sentence_figure(info: QuestionInfo, text: str, doc: Document) -> Figure:
+        """The figure of the sentence the question asks for (``figure_for``); a sentence answer to a non-numeric question states itself."""
+        plain = strip_markers(text)
+        number = figure_for(info, plain) if is_numeric(info) else None
+        if number is None:
+            return figure.text_figure(info, text, doc)
+        return figure.number_figure(info, plain, number, unit_after(plain, number), doc)
 
     def _related(self, evidence: Evidence) -> list[Citation]:
         """The closest sources, shown with every answer and especially with abstentions."""
@@ -351,10 +388,7 @@ class Answerer:
         """Drop an answer whose figures are not all in its citations; fall back to abstaining."""
         if answer.abstained:
             return answer
-        allowed = [
-            f"{self.documents[d].meta.title} {self.documents[d].meta.short_title} {self.documents[d].meta.period}"
-            for d in {_doc_of(c, self.documents) for c in answer.citations}
-        ]
+        allowed = sorted({self._allowed_text(c) for c in answer.citations})
         missing = unsupported_figures(answer.text, answer.citations, self.read, answer.derivations, allowed)
         if not missing:
             return answer
@@ -490,6 +524,13 @@ def _years(header: Sequence[str]) -> tuple[int, ...]:
     from rag.query import years_in
 
     return years_in(" ".join(header))
+
+
+def _scope(info: QuestionInfo) -> tuple[str, str]:
+    """Period and institution of a computed figure: those the question names."""
+    years = sorted(set(info.years))
+    period = "" if not years else str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
+    return period, info.institutions[0] if info.institutions else ""
 
 
 def _doc_of(citation: Citation, documents: dict[str, Document]) -> str:

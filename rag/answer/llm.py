@@ -48,10 +48,11 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.answer import compose
 from rag.answer.engine import Answerer, Evidence
+from rag.answer.figure import reply_figure
 from rag.answer.policy import Candidate, vetoes
 from rag.answer.verify import LineReader, unsupported_figures
 from rag.errors import ConfigError, LLMError
@@ -233,7 +234,10 @@ class LLMAnswerer:
             text = compose.abstention_text("la evidencia recuperada no responde la pregunta")
             return self._timed(Answer(question, text, True, (), mode="llm", related=related), timings, started)
         citations = tuple(next(i.citation for i in items if i.number == n) for n in reply.cited)
-        return self._timed(Answer(question, renumbered(reply), False, citations, mode="llm", related=related), timings, started)
+        text = renumbered(reply)
+        stated = reply_figure(evidence.info, text, citations, self.answerer.documents)
+        answer = Answer(question, text, False, citations, mode="llm", related=related, figure=stated)
+        return self._timed(answer, timings, started)
 
     # --- helpers ---------------------------------------------------------------------
     def _citation(self, candidate: Candidate) -> Citation | None:
@@ -259,4 +263,4 @@ class LLMAnswerer:
     @staticmethod
     def _timed(answer: Answer, timings: dict[str, float], started: float) -> Answer:
         timings = {**timings, "total_ms": (time.perf_counter() - started) * 1000}
-        return Answer(answer.question, answer.text, answer.abstained, answer.citations, answer.mode, answer.derivations, answer.related, timings)
+        return replace(answer, timings_ms=timings)

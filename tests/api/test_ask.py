@@ -118,3 +118,25 @@ LLM_MODE_LANDED = importlib.util.find_spec("rag.answer.llm") is not None
 @pytest.mark.xfail(not LLM_MODE_LANDED, reason="the LLM mode is not in Pipeline.ask yet", strict=True)
 def test_llm_mode_without_an_llm_endpoint_is_a_configuration_error(client: httpx.Client) -> None:
     assert_error(ask(client, EXAMPLE, mode="llm"), 400, "config_error")
+
+
+FIGURE_KINDS = {"count", "money", "percent", "rate", "ratio", "date", "year", "text"}
+
+
+def test_every_answer_states_its_figure_and_the_first_citation_prints_it(client: httpx.Client) -> None:
+    """The contract of ``figure`` (../shared/qa-format.md): its shape, and that it comes from the first citation."""
+    answers = [ask(client, q).json() for q in [EXAMPLE, *questions("table", 3), *questions("passage", 3), *questions("unanswerable", 2)]]
+    given = [a for a in answers if not a["abstained"]]
+    assert len(given) >= 4
+    for answer in given:
+        stated = answer["figure"]
+        assert set(stated) == {"text", "value", "unit", "period", "institution", "kind"}
+        assert stated["kind"] in FIGURE_KINDS
+        assert isinstance(stated["text"], str) and stated["text"]
+        assert (stated["value"] is None) == (stated["kind"] == "text")
+        if not answer["derivations"] and stated["kind"] != "text":
+            assert " ".join(stated["text"].split()) in " ".join(answer["citations"][0]["quote"].replace("\\$", "$").split())
+            assert answer["answer"].startswith(stated["text"])
+    for answer in answers:
+        if answer["abstained"]:
+            assert answer["figure"] is None

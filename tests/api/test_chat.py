@@ -20,7 +20,16 @@ TABLE_CITATION = {**CITATION, "lines": [20, 20], "table": {"id": "t1", "title": 
 
 
 def answer(text: str, citations: list[dict], related: list[dict] | None = None, abstained: bool = False) -> dict:
-    return {"answer": text, "abstained": abstained, "citations": citations, "related": related or [], "derivations": [], "mode": "extractive", "timings_ms": {}}
+    return {
+        "answer": text,
+        "figure": None,
+        "abstained": abstained,
+        "citations": citations,
+        "related": related or [],
+        "derivations": [],
+        "mode": "extractive",
+        "timings_ms": {},
+    }
 
 
 def test_the_last_user_message_is_the_question() -> None:
