@@ -13,7 +13,16 @@
 * Wilson score interval (Wilson 1927; Agresti & Coull 1998) for a rate such
   as accuracy, so a 40-question set is read with its uncertainty;
 * percentile: nearest rank (the smallest value with at least q % of the
-  values at or below it).
+  values at or below it);
+* strict figure match (the primary metric): the rules above applied to the
+  answer's own ``figure`` alone. A number figure must have the gold's value
+  at the gold's precision; a text figure must pass the 80 % rule *and* be
+  short: at most ``max(8, 3 × the gold's content words)`` content words, so a
+  quoted sentence that happens to contain the phrase is not an answer;
+* answered precision: of the answers given (abstentions excluded, answers to
+  unanswerable questions included), the share that is right;
+* risk-coverage: answered precision against coverage as an abstention
+  threshold on the answer's confidence moves from strict to lax.
 """
 
 from __future__ import annotations
@@ -63,6 +72,44 @@ def text_match(answer: str, gold: str, threshold: float = TEXT_MATCH_THRESHOLD) 
         return fold(gold).strip() in fold(answer)
     present = set(content_words(answer))
     return len(wanted & present) / len(wanted) >= threshold
+
+
+def text_figure_max_words(gold: str) -> int:
+    return max(8, 3 * len(content_words(gold)))
+
+
+def figure_correct(figure_text: str, figure_value: float | None, gold_answer: str, answer_type: str) -> bool:
+    """Strict rule: the answer's own figure, alone, is the gold (../shared/qa-format.md)."""
+    if answer_type == "number":
+        expected = parse_number(gold_answer)
+        if expected is None or figure_value is None:
+            return False
+        return same_value(expected.value, expected.decimals, figure_value)
+    if answer_type == "text":
+        return len(content_words(figure_text)) <= text_figure_max_words(gold_answer) and text_match(figure_text, gold_answer)
+    return False
+
+
+def answered_precision(answered: Sequence[bool], correct: Sequence[bool]) -> float:
+    """Share of given answers that are right; 1.0 when nothing was answered (no wrong answer was given)."""
+    given = [c for a, c in zip(answered, correct, strict=True) if a]
+    return sum(given) / len(given) if given else 1.0
+
+
+def risk_coverage(confidence: Sequence[float], correct: Sequence[bool], total: int) -> list[tuple[float, float, float]]:
+    """(threshold, coverage, answered precision) for each distinct confidence of the answers given.
+
+    ``confidence`` and ``correct`` describe the answers given; ``total`` counts
+    every question (answered or not), so coverage = answered above the threshold / total.
+    """
+    ranked = sorted(zip(confidence, correct, strict=True), key=lambda pair: -pair[0])
+    rows: list[tuple[float, float, float]] = []
+    right = 0
+    for n, (score, ok) in enumerate(ranked, start=1):
+        right += ok
+        if n == len(ranked) or ranked[n][0] != score:
+            rows.append((score, n / total if total else 0.0, right / n))
+    return rows
 
 
 def answer_correct(answer: str, abstained: bool, gold_answer: str, answer_type: str) -> bool:

@@ -29,10 +29,31 @@ class QAItem:
     kind: str
     note: str = ""
     line: int = 0
+    operands: tuple[Operand, ...] = ()
 
     @property
     def answerable(self) -> bool:
         return self.kind != "unanswerable"
+
+    def spans(self) -> list[tuple[str, str]]:
+        """(doc, evidence) of every figure the answer rests on: the evidence, then each operand's."""
+        found = [(self.doc, self.evidence)] if self.answerable else []
+        return found + [(o.doc, o.evidence) for o in self.operands if (o.doc, o.evidence) not in found]
+
+
+@dataclass(frozen=True)
+class Operand:
+    """One figure a multi-figure answer uses: ``{doc, evidence, answer}``."""
+
+    doc: str
+    evidence: str
+    answer: str
+
+
+def _operands(raw: object) -> tuple[Operand, ...]:
+    if not isinstance(raw, list):
+        return ()
+    return tuple(Operand(str(o.get("doc", "")), str(o.get("evidence", "")), str(o.get("answer", ""))) for o in raw if isinstance(o, dict))
 
 
 def _parse_line(raw: str, number: int, where: str) -> QAItem:
@@ -57,7 +78,7 @@ def _parse_line(raw: str, number: int, where: str) -> QAItem:
         raise QAFormatError(f"{where}:{number}: field 'answer_type' must be 'unanswerable' exactly when kind is 'unanswerable'")
     if item["kind"] != "unanswerable" and (not item["doc"] or not item["evidence"]):
         raise QAFormatError(f"{where}:{number}: field '{'doc' if not item['doc'] else 'evidence'}' is empty for an answerable question")
-    return QAItem(**{k: item[k] for k in _FIELDS}, note=str(item.get("note", "")), line=number)
+    return QAItem(**{k: item[k] for k in _FIELDS}, note=str(item.get("note", "")), line=number, operands=_operands(item.get("operands")))
 
 
 def load_qa(path: Path, corpus_dir: Path | None = None) -> list[QAItem]:

@@ -34,7 +34,19 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from eval.metrics import abstention_metrics, answer_correct, hit_at_k, mean, percentile, reciprocal_rank, span_contains, wilson_interval
+from eval.metrics import (
+    abstention_metrics,
+    answer_correct,
+    answered_precision,
+    figure_correct,
+    hit_at_k,
+    mean,
+    percentile,
+    reciprocal_rank,
+    risk_coverage,
+    span_contains,
+    wilson_interval,
+)
 from eval.qa import QAItem
 from rag.answer.engine import Answerer
 from rag.answer.verify import unsupported_figures
@@ -64,6 +76,13 @@ class Record:
     citations: list[dict[str, Any]]
     relevant: list[bool] = field(default_factory=list)
     latency_ms: float = 0.0
+    answer_type: str = ""
+    doc: str = ""
+    figure: dict[str, Any] | None = None
+    strict_correct: bool = False  # the figure alone is the gold and its first citation holds the evidence
+    figure_correct: bool = False  # the figure alone is the gold, wherever it is cited
+    first_citation_correct: bool | None = None
+    confidence: float | None = None
 
 
 class QueryEmbeddingMemo(WrappedEmbedder):
@@ -117,12 +136,31 @@ def _answerer(pipeline: Pipeline, system: str) -> Answerer:
     return Answerer(pipeline.documents, retriever.search, lambda _q: [])
 
 
-def _relevant(pipeline: Pipeline, item: QAItem, spans: Sequence[tuple[str, int, int]]) -> list[bool]:
+def _relevant(pipeline: Pipeline, item: QAItem, spans: Sequence[tuple[str, int, int]], any_operand: bool = False) -> list[bool]:
+    """Per span, does it hold the gold evidence (or, with ``any_operand``, any operand's evidence)?"""
+    wanted = item.spans() if any_operand else [(item.doc, item.evidence)]
     flags = []
     for source, start, end in spans:
         doc = next((d for d in pipeline.documents.values() if d.meta.source == source), None)
-        flags.append(bool(doc and doc.meta.file == item.doc and span_contains(doc.lines, start, end, item.evidence)))
+        flags.append(bool(doc and any(doc.meta.file == file and span_contains(doc.lines, start, end, evidence) for file, evidence in wanted)))
     return flags
+
+
+def strict_outcome(pipeline: Pipeline, item: QAItem, answer: Answer) -> tuple[bool, bool, bool | None]:
+    """(strict correct, figure correct, first citation correct) of one answer (../shared/qa-format.md).
+
+    The citation that counts is the first: the span the figure came from. A
+    multi-figure answer's first citation may hold any of its operands.
+    """
+    if not item.answerable:
+        return answer.abstained, answer.abstained, None
+    if answer.abstained or answer.figure is None:
+        return False, False, None if answer.abstained else False
+    figure_ok = figure_correct(answer.figure.text, answer.figure.value, item.answer, item.answer_type)
+    first = answer.citations[:1]
+    cited = _relevant(pipeline, item, [(c.source, c.lines[0], c.lines[1]) for c in first], any_operand=item.kind == "multi")
+    cited_ok = bool(cited and cited[0])
+    return figure_ok and cited_ok, figure_ok, cited_ok
 
 
 def _timed_answer(pipeline: Pipeline, answerer: Answerer, question: str) -> tuple[Answer, float]:
@@ -140,6 +178,7 @@ def run_one(pipeline: Pipeline, answerer: Answerer, search: Callable[[str, int],
     relevant = _relevant(pipeline, item, [(h.chunk.span.source, h.chunk.span.start, h.chunk.span.end) for h in hits]) if item.answerable else []
     cited = _relevant(pipeline, item, [(c.source, c.lines[0], c.lines[1]) for c in answer.citations]) if item.answerable else []
     unsupported = [] if answer.abstained else unsupported_figures(answer.text, answer.citations, answerer.read, answer.derivations, _titles(pipeline))
+    strict, figure_ok, first_cited = strict_outcome(pipeline, item, answer)
     return Record(
         id=item.id,
         kind=item.kind,
@@ -153,6 +192,13 @@ def run_one(pipeline: Pipeline, answerer: Answerer, search: Callable[[str, int],
         citations=[{"source": c.source, "lines": list(c.lines), "quote": c.quote, "table": asdict(c.table) if c.table else None} for c in answer.citations],
         relevant=relevant,
         latency_ms=round(latency, 2),
+        answer_type=item.answer_type,
+        doc=item.doc,
+        figure=asdict(answer.figure) if answer.figure else None,
+        strict_correct=strict,
+        figure_correct=figure_ok,
+        first_citation_correct=first_cited,
+        confidence=answer.confidence,
     )
 
 
@@ -177,8 +223,41 @@ def summarize(records: Sequence[Record]) -> dict[str, float]:
     metrics["latency.p50_ms"] = percentile(latencies, 50)
     metrics["latency.p95_ms"] = percentile(latencies, 95)
     metrics["latency.max_ms"] = max(latencies, default=0.0)
+    metrics.update(strict_metrics(records))
     metrics["n"] = float(len(records))
     return {k: round(v, 4) for k, v in metrics.items()}
+
+
+COMPUTED_CONFIDENCE = 0.5  # a computed answer has no candidate score of its own; it sits mid-table in the risk-coverage order
+
+
+def strict_metrics(records: Sequence[Record]) -> dict[str, float]:
+    """The strict (primary) figures beside the lenient ones: overall, by kind, answer type and report."""
+    metrics: dict[str, float] = {"strict.accuracy": mean([float(r.strict_correct) for r in records])}
+    low, high = wilson_interval(sum(r.strict_correct for r in records), len(records))
+    metrics["strict.accuracy_ci95_low"], metrics["strict.accuracy_ci95_high"] = low, high
+    metrics["strict.figure_accuracy"] = mean([float(r.figure_correct) for r in records])
+    groups = {"kind": lambda r: r.kind, "type": lambda r: r.answer_type, "doc": lambda r: r.doc or "(none)"}
+    for name, key in groups.items():
+        for value in sorted({key(r) for r in records}):
+            chosen = [r for r in records if key(r) == value]
+            metrics[f"strict.accuracy.{name}.{value}"] = mean([float(r.strict_correct) for r in chosen])
+            metrics[f"answer.accuracy.{name}.{value}"] = mean([float(r.correct) for r in chosen])
+            metrics[f"n.{name}.{value}"] = float(len(chosen))
+    answered = [r for r in records if r.kind != "unanswerable" and not r.abstained]
+    metrics["strict.citation_accuracy"] = mean([float(bool(r.first_citation_correct)) for r in answered])
+    given = [not r.abstained for r in records]
+    metrics["strict.answered_precision"] = answered_precision(given, [r.strict_correct for r in records])
+    metrics["answer.answered_precision"] = answered_precision(given, [r.correct for r in records])
+    metrics["coverage"] = mean([float(g) for g in given])
+    return metrics
+
+
+def risk_coverage_rows(records: Sequence[Record]) -> list[tuple[float, float, float]]:
+    """Strict answered precision against coverage as a threshold on the answers' confidence moves."""
+    given = [r for r in records if not r.abstained]
+    confidence = [COMPUTED_CONFIDENCE if r.confidence is None else r.confidence for r in given]
+    return risk_coverage(confidence, [r.strict_correct for r in given], len(records))
 
 
 def evaluate(

@@ -74,9 +74,14 @@ def _build_parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("eval", help="evaluate on a gold QA file; four systems side by side")
     evaluate.add_argument("--qa", type=Path, default=None, help="gold QA JSONL (default eval/qa.jsonl)")
+    evaluate.add_argument(
+        "--split",
+        default=None,
+        help="evaluate the full system on eval/data/<split>.jsonl, e.g. dev or dev,test (side by side, with the gap); test prints aggregates only",
+    )
     evaluate.add_argument("--out", type=Path, default=None, help="report folder (default eval/reports/<timestamp>/)")
     evaluate.add_argument("--json", action="store_true", help="print results.json to stdout")
-    evaluate.add_argument("--systems", default="bm25,dense,hybrid,full", help="comma-separated subset of bm25,dense,hybrid,full")
+    evaluate.add_argument("--systems", default=None, help="comma-separated subset of bm25,dense,hybrid,full (default all; full with --split)")
     evaluate.set_defaults(handler=_cmd_eval)
 
     corpus = sub.add_parser("corpus", help="register a report in corpus/manifest.json")
@@ -175,6 +180,10 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 EVAL_SYSTEMS = ("bm25", "dense", "hybrid", "full")  # = eval.run.SYSTEMS, kept here so a bad QA file fails before heavy imports
 
 
+SPLITS = ("train", "dev", "test")
+SEALED_SPLITS = ("test",)  # for reporting only: its questions and failures are never printed or written
+
+
 def _cmd_eval(args: argparse.Namespace) -> int:
     import time
 
@@ -182,31 +191,49 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from rag.errors import ConfigError
     from rag.settings import PROJECT_ROOT
 
-    systems = tuple(s.strip() for s in args.systems.split(",") if s.strip())
+    if args.split and args.qa:
+        raise ConfigError("--split and --qa are exclusive", "give one gold set: --split dev, or --qa PATH")
+    systems = tuple(s.strip() for s in (args.systems or ("full" if args.split else ",".join(EVAL_SYSTEMS))).split(",") if s.strip())
     unknown = [s for s in systems if s not in EVAL_SYSTEMS]
     if unknown or not systems:
         raise ConfigError(f"unknown system {unknown[0] if unknown else '(none)'}", f"choose from {', '.join(EVAL_SYSTEMS)}")
     settings = _settings()
-    qa_path = args.qa or PROJECT_ROOT / "eval" / "qa.jsonl"
-    items = load_qa(qa_path, settings.corpus_dir)  # fails with the line and field before the model or index load
+    if args.split:
+        names = [n.strip() for n in args.split.split(",") if n.strip()]
+        bad = [n for n in names if n not in SPLITS]
+        if bad or not names:
+            raise ConfigError(f"unknown split {bad[0] if bad else '(none)'}", f"choose from {', '.join(SPLITS)}")
+        sets = {n: PROJECT_ROOT / "eval" / "data" / f"{n}.jsonl" for n in names}
+    else:
+        sets = {"qa": args.qa or PROJECT_ROOT / "eval" / "qa.jsonl"}
+    items = {n: load_qa(path, settings.corpus_dir) for n, path in sets.items()}  # fails with the line and field before the model or index load
 
-    from eval.report import metrics_table, write
+    from eval.report import metrics_table, split_table, write
     from eval.run import QueryEmbeddingMemo, evaluate, provenance
     from rag.index.build import default_embedder
     from rag.pipeline import Pipeline
 
     # A stale index is refused (run `rag index`), as `rag serve` does: an evaluation never rebuilds.
     pipeline = Pipeline.open(settings, embedder=QueryEmbeddingMemo(default_embedder(settings)))
-    started = time.perf_counter()
-    results, records = evaluate(pipeline, items, systems, progress=sys.stderr.isatty())
-    meta = {**provenance(pipeline, qa_path), "eval_seconds": round(time.perf_counter() - started, 1)}
-    out = args.out or PROJECT_ROOT / "eval" / "reports" / time.strftime("%Y%m%dT%H%M%S")
-    write(out, results, records, meta)
-    if args.json:
-        print(json.dumps({**results, "meta": meta}, ensure_ascii=False, indent=2))
-    else:
-        print(metrics_table(results, systems))
-        print(f"\nreport: {out / 'report.md'} ({meta['eval_seconds']} s)")
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    by_split: dict[str, dict[str, float]] = {}
+    for name, path in sets.items():
+        started = time.perf_counter()
+        results, records = evaluate(pipeline, items[name], systems, progress=sys.stderr.isatty())
+        meta = {**provenance(pipeline, path), "split": name, "eval_seconds": round(time.perf_counter() - started, 1)}
+        out = args.out or PROJECT_ROOT / "eval" / "reports" / stamp
+        out = out / name if args.split else out
+        write(out, results, records, meta, sealed=name in SEALED_SPLITS)
+        by_split[name] = results
+        if args.json:
+            print(json.dumps({**results, "meta": meta}, ensure_ascii=False, indent=2))
+        elif not args.split:
+            print(metrics_table(results, systems))
+            print(f"\nreport: {out / 'report.md'} ({meta['eval_seconds']} s)")
+        else:
+            print(f"{name}: {len(items[name])} questions, {meta['eval_seconds']} s, report {out / 'report.md'}", file=sys.stderr)
+    if args.split and not args.json:
+        print(split_table(by_split))
     return 0
 
 

@@ -10,12 +10,16 @@ import pytest
 from eval.metrics import (
     abstention_metrics,
     answer_correct,
+    answered_precision,
+    figure_correct,
     hit_at_k,
     mean,
     number_match,
     percentile,
     reciprocal_rank,
+    risk_coverage,
     span_contains,
+    text_figure_max_words,
     text_match,
     wilson_interval,
 )
@@ -214,3 +218,38 @@ def test_percentile_is_nearest_rank() -> None:
     assert percentile(values, 100) == 120.0
     assert percentile([7.0], 95) == 7.0
     assert percentile([], 50) == 0.0
+
+
+# --- strict scoring (the answer's own figure) ----------------------------------
+
+
+def test_a_number_figure_is_right_only_at_the_golds_value_and_precision() -> None:
+    assert figure_correct("57 475.9", 57475.9, "57 475.9", "number")
+    assert figure_correct("57 475.94", 57475.94, "57 475.9", "number")  # rounds to the gold's one decimal
+    assert not figure_correct("54 906.4", 54906.4, "57 475.9", "number")
+    assert not figure_correct("una frase con 57 475.9 dentro", None, "57 475.9", "number")  # a text figure is no number
+    assert figure_correct("(0.5)", -0.5, "(0.5)", "number")
+
+
+def test_a_text_figure_must_hold_the_phrase_and_be_short() -> None:
+    gold = "Sistema de Información de Guarderías"  # 4 content words -> at most max(8, 12) = 12
+    assert figure_correct("el Sistema de Información de Guarderías", None, gold, "text")
+    quoted = (
+        "En 2020 el Instituto operó el Sistema de Información de Guarderías para registrar asistencia diaria, "
+        "inscripciones, bajas y cuotas de 1 357 unidades en todo el país"
+    )
+    assert not figure_correct(quoted, None, gold, "text")  # holds the phrase, but it is a quoted sentence
+    assert text_figure_max_words("enero 2023") == 8
+
+
+def test_answered_precision_counts_only_the_answers_given() -> None:
+    answered = [True, True, False, True]
+    correct = [True, False, False, True]
+    assert answered_precision(answered, correct) == pytest.approx(2 / 3)
+    assert answered_precision([False, False], [False, False]) == 1.0
+
+
+def test_risk_coverage_orders_answers_by_confidence() -> None:
+    # 5 questions, 4 answered: confidences 0.9 (right), 0.7 (wrong), 0.7 (right), 0.2 (right)
+    rows = risk_coverage([0.7, 0.9, 0.2, 0.7], [False, True, True, True], total=5)
+    assert rows == [(0.9, 0.2, 1.0), (0.7, 0.6, pytest.approx(2 / 3)), (0.2, 0.8, 0.75)]

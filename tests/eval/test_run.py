@@ -55,7 +55,9 @@ def test_a_timed_call_is_charged_each_reused_query_once() -> None:
     assert memo.replayed_ms() == 0.0
 
 
-def record(id: str, kind: str, correct: bool, abstained: bool = False, relevant: Sequence[bool] = (), latency: float = 10.0) -> Record:
+def record(
+    id: str, kind: str, correct: bool, abstained: bool = False, relevant: Sequence[bool] = (), latency: float = 10.0, confidence: float | None = 0.5
+) -> Record:
     cited = [{"source": "corpus/a.txt", "lines": [3, 4], "quote": "Jornaleros Agrícolas 160.2", "table": None}]
     return Record(
         id=id,
@@ -70,6 +72,12 @@ def record(id: str, kind: str, correct: bool, abstained: bool = False, relevant:
         citations=[] if abstained else cited,
         relevant=list(relevant),
         latency_ms=latency,
+        answer_type="unanswerable" if kind == "unanswerable" else "number",
+        doc="" if kind == "unanswerable" else "a.txt",
+        strict_correct=correct,
+        figure_correct=correct,
+        first_citation_correct=None if abstained or kind == "unanswerable" else correct,
+        confidence=None if abstained else confidence,
     )
 
 
@@ -98,6 +106,18 @@ def test_summarize_gives_flat_keys_worked_by_hand() -> None:
     assert all(isinstance(v, float) for v in got.values())
 
 
+def test_strict_figures_sit_beside_the_lenient_ones() -> None:
+    lenient_only = Record(**{**record("T-3", "table", True).__dict__, "strict_correct": False, "figure_correct": False})
+    got = summarize([*RECORDS, lenient_only])
+    assert got["answer.accuracy"] == 0.6  # T-1, U-1, T-3 of 5
+    assert got["strict.accuracy"] == 0.4  # T-1, U-1
+    assert got["strict.accuracy.kind.table"] == pytest.approx(0.3333) and got["strict.accuracy.type.number"] == 0.25
+    assert got["strict.accuracy.doc.a.txt"] == 0.25 and got["n.doc.(none)"] == 1.0
+    assert got["strict.answered_precision"] == pytest.approx(0.3333)  # 3 answers given (T-1, T-2, T-3), 1 right
+    assert got["answer.answered_precision"] == pytest.approx(0.6667)
+    assert got["coverage"] == 0.6
+
+
 def test_write_makes_results_report_and_chart(tmp_path: Path) -> None:
     results = {**summarize(RECORDS), **{f"bm25.{k}": v for k, v in summarize(RECORDS[:2]).items()}}
     meta = {
@@ -117,6 +137,15 @@ def test_write_makes_results_report_and_chart(tmp_path: Path) -> None:
     assert "| answer.accuracy | 0.500 | 0.500 |" in report
     assert "- **full** (2): T-2, P-1" in report
     assert "### T-2 (table) — wrong answer, citation misses the evidence" in report
+    assert "| strict.accuracy | 0.500 | 0.500 |" in report and "## Risk-coverage" in report
     assert "`corpus/a.txt:3-4` «Jornaleros Agrícolas 160.2»" in report
     assert "### T-1" not in report and "### U-1" not in report
     assert (out / "systems.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_sealed_split_writes_aggregates_only(tmp_path: Path) -> None:
+    out = write(tmp_path / "sealed", summarize(RECORDS), {"full": RECORDS}, {"qa_file": "test.jsonl", "git_commit": "abc"}, sealed=True)
+    written = "".join(p.read_text(encoding="utf-8", errors="ignore") for p in out.iterdir() if p.suffix in (".md", ".json", ".jsonl"))
+    assert "| strict.accuracy |" in written
+    assert "pregunta" not in written and "T-2" not in written and "Jornaleros" not in written
+    assert not (out / "records.jsonl").exists()
