@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install model index chromium serve test test-fast lint eval bench clean
+.PHONY: install model index reader chromium serve test test-fast lint eval bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,10 +32,14 @@ model: $(MODEL_DIR)/conversion.json $(MODEL_DIR)/onnx/query-int8.json
 index: model
 	$(PY) -m rag.cli index
 
+# The reader (rag/answer/reader.py): trained on eval/data/train.jsonl, threshold from dev; skipped when its manifest matches.
+reader: index
+	$(PY) -m rag.cli train
+
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-serve: index
+serve: reader
 	$(PY) -m rag.cli serve --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
@@ -43,17 +47,17 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check rag api eval tests
 	$(VENV)/bin/mypy
 
-test: index chromium lint
+test: reader chromium lint
 	$(PY) -m pytest
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow and not browser"
 
-eval: index
+eval: reader
 	$(PY) -m rag.cli eval
 
-bench: index
+bench: reader
 	$(PY) -m eval.bench
 
 clean:
-	rm -rf index/builds index/current index/cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf index/builds index/current index/cache index/reader .pytest_cache .mypy_cache .ruff_cache

@@ -72,6 +72,10 @@ def _build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.set_defaults(handler=_cmd_ask)
 
+    trainer = sub.add_parser("train", help="train the reader on eval/data/train.jsonl, threshold from dev (no-op when its model is fresh)")
+    trainer.add_argument("--force", action="store_true", help="train even when the model is fresh")
+    trainer.set_defaults(handler=_cmd_train)
+
     evaluate = sub.add_parser("eval", help="evaluate on a gold QA file; four systems side by side")
     evaluate.add_argument("--qa", type=Path, default=None, help="gold QA JSONL (default eval/qa.jsonl)")
     evaluate.add_argument(
@@ -172,6 +176,33 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         print(f"[{n}] {c.title} — {c.section or 'sin sección'} ({where}){table}")
         quote = " ".join(c.quote.split())
         print(f"    «{quote[:240]}{'…' if len(quote) > 240 else ''}»")
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    import time
+
+    from rag.answer.reader import ReaderModel, reader_dir, reader_inputs
+    from rag.index.build import build_inputs, default_embedder
+    from rag.index.store import IndexStore
+
+    settings = _settings()
+    started = time.perf_counter()
+    build = IndexStore(settings.index_dir).require_fresh(build_inputs(settings, default_embedder(settings)))  # one line and exit 2 when stale
+    manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    if not args.force and ReaderModel.load(reader_dir(settings), reader_inputs(settings, manifest)) is not None:
+        print(f"reader is up to date ({reader_dir(settings)}, checked in {time.perf_counter() - started:.2f}s)")
+        return 0
+    from rag.answer.train import train
+
+    trained = train(settings)
+    dev = trained["dev"]
+    print(
+        f"trained the reader in {trained['seconds']['total']} s on {trained['train_questions']} questions "
+        f"({trained['train_candidates']} candidates; right figure among them for {trained['train_ceiling']:.3f}); "
+        f"threshold {trained['threshold']:.3f}: dev strict accuracy {dev['strict_accuracy_estimate']:.3f}, "
+        f"answered precision {dev['answered_precision']:.3f}, coverage {dev['coverage']:.3f} -> {reader_dir(settings)}"
+    )
     return 0
 
 

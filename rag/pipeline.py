@@ -20,6 +20,7 @@ import numpy as np
 
 from rag.answer.engine import Answerer
 from rag.answer.llm import LLMAnswerer, openai_chat
+from rag.answer.reader import ReaderModel, reader_dir, reader_inputs
 from rag.corpus import load_corpus
 from rag.embed import Embedder
 from rag.errors import BadQuestion
@@ -35,6 +36,7 @@ from rag.tablestore import TableStore
 from rag.types import Answer, CellMatch, Chunk, Document, Hit
 
 RETRIEVERS = ("hybrid", "bm25", "dense")
+WHOLE_TABLES = 3  # every row of the first three tables the row hits found joins the cell pool
 MODES = ("extractive", "llm")
 
 
@@ -120,12 +122,19 @@ class Pipeline:
         doc_titles = {d.meta.id: d.meta.title for d in self.documents.values()}
         return TableLookup(self.index.tables.all(), doc_years, doc_titles)
 
-    def table_matches(self, question: str, k: int = 5) -> list[CellMatch]:
-        return self.lookup.lookup(analyze(question), self.row_hits(question), k)
+    def table_matches(self, question: str, k: int | None = None) -> list[CellMatch]:
+        return self.lookup.lookup(analyze(question), self.row_hits(question), k or self.settings.cell_pool, WHOLE_TABLES)
+
+    @cached_property
+    def reader_model(self) -> ReaderModel | None:
+        """The trained reader, when enabled, present and built from this corpus, these features and this train split."""
+        if not self.settings.reader:
+            return None
+        return ReaderModel.load(reader_dir(self.settings), reader_inputs(self.settings, self.index.manifest))
 
     @cached_property
     def answerer(self) -> Answerer:
-        return Answerer(self.documents, self.search, self.table_matches)
+        return Answerer(self.documents, self.search, self.table_matches, self.reader_model)
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
         """Answer with verified citations, or abstain. ``mode`` "llm" needs RAG_LLM_BASE_URL."""

@@ -43,6 +43,14 @@ class Settings(BaseSettings):
         True, description="Run the int8 question encoder on ONNX Runtime (built by `make model`; 11 instead of 21 ms). Off: the torch int8 copy."
     )
 
+    # --- answers ----------------------------------------------------------
+    reader: bool = Field(
+        True,
+        description="Answer with the trained reader (rag train; model in <index_dir>/reader) when its model is present and fresh; "
+        "off, or with no fresh model, the rule engine answers alone.",
+    )
+    cell_pool: int = Field(40, ge=5, le=200, description="Table cells the lookup hands the reader per question (the rule engine weighs the best 5).")
+
     # --- chunking ---------------------------------------------------------
     chunk_size: int = Field(1000, ge=100, le=4000, description="Target passage chunk size in characters (chosen by measurement; see README, Retrieval).")
     chunk_overlap: int = Field(150, ge=0, le=2000, description="Characters shared by consecutive chunks of one section.")

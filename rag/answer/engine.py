@@ -14,16 +14,21 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from rag.answer import compare, compose, figure
+from rag.answer import compare, compose, features, figure
+from rag.answer.candidates import AnswerCandidate, extract
 from rag.answer.policy import Candidate, Decision, asks_money, asks_percent, decide, is_numeric, vetoes
+from rag.answer.reader import Reader, ReaderModel, Reading
 from rag.answer.sentences import ScoredSentence, SentenceScorer, figure_for, figures, percent_figures, unit_after
 from rag.answer.verify import unsupported_figures
 from rag.numbers import format_es, same_value, strip_markers
 from rag.query import QuestionInfo, analyze, explicit_years, institutions_in, law_years, years_in
 from rag.text import fold, stems
 from rag.types import Answer, CellMatch, Citation, Derivation, Document, Figure, Hit
+
+CELLS_FOR_RULES = 5  # the rule engine weighs the best few cells; the reader sees the whole pool
+READER_SENTENCES = 12  # sentences (and table-row lines) the reader takes candidates from
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,8 @@ class Evidence:
     cells: list[CellMatch]
     sentences: list[ScoredSentence]
     candidates: list[Candidate]
+    pool: list[CellMatch] = field(default_factory=list)  # every cell the lookup found, best first (cells is its head)
+    reading: list[ScoredSentence] = field(default_factory=list)  # sentences for the reader: passages and table-row lines
 
 
 class Answerer:
@@ -43,20 +50,24 @@ class Answerer:
         documents: dict[str, Document],
         search: Callable[[str, int], list[Hit]],
         table_matches: Callable[[str], list[CellMatch]],
+        reader_model: ReaderModel | None = None,
     ) -> None:
         self.documents = documents
         self.search = search
         self.table_matches = table_matches
         self.scorer = SentenceScorer(documents)
+        self.reader = Reader(reader_model, self.scorer.idf_of)
 
     # --- evidence ---------------------------------------------------------------
     def gather(self, question: str, k: int = 8) -> Evidence:
         info = analyze(question)
         hits = self.search(question, k)
-        cells = self.table_matches(question)
+        pool = self.table_matches(question)
+        cells = pool[:CELLS_FOR_RULES]
         sentences = self.scorer.best(info, hits, 8)
         candidates = [self._cell_candidate(c, info) for c in cells[:3]] + [self._sentence_candidate(s, info) for s in sentences[:6]]
-        return Evidence(info, hits, cells, sentences, candidates)
+        reading = self.scorer.best(info, hits, READER_SENTENCES, rows=True) if self.reader.model is not None else []
+        return Evidence(info, hits, cells, sentences, candidates, pool, reading)
 
     def _cell_candidate(self, match: CellMatch, info: QuestionInfo) -> Candidate:
         table, row, column = match.table, match.cell.row, match.cell.column
@@ -139,9 +150,48 @@ class Answerer:
                 and (decision.kind == "abstain" or not _states_percent(answer.text) or (decision.cell is not None and not _share_cell(decision.cell)))
             ):
                 answer = self._checked(self._compare(question, comparison, evidence, k), evidence) or answer  # the report doesn't print the share
-        answer = self._with_lead(self._verified(answer, evidence))
+        answer = self._verified(answer, evidence)
+        if self.reader.model is not None and not answer.derivations:
+            answer = self._read(question, evidence, answer)
+        answer = self._with_lead(answer)
         timings = {"retrieve_ms": (gathered - started) * 1000, "total_ms": (time.perf_counter() - started) * 1000}
         return replace(answer, timings_ms=timings)
+
+    # --- the reader ---------------------------------------------------------------
+    def reading(self, evidence: Evidence, rule_answer: Answer) -> tuple[Reading, list[AnswerCandidate], features.Context]:
+        """Every candidate of the evidence, described for the model, and the model's pick (see ``rag.answer.reader``)."""
+        info = evidence.info
+        sentences = evidence.reading or self.scorer.best(info, evidence.hits, READER_SENTENCES, rows=True)
+        candidates = extract(sentences, evidence.pool, self.documents, phrases=not is_numeric(info))
+        rule_candidates = [self._cell_candidate(c, info) for c in evidence.pool] + [self._sentence_candidate(s, info) for s in sentences]
+        ctx = self.reader.context(info, rule_answer, rule_candidates)
+        return self.reader.read(ctx, candidates), candidates, ctx
+
+    def _read(self, question: str, evidence: Evidence, rule_answer: Answer) -> Answer:
+        """The reader's best candidate when it is sure enough, else no answer (its threshold was chosen on dev)."""
+        reading, _, _ = self.reading(evidence, rule_answer)
+        model = self.reader.model
+        assert model is not None
+        if reading.candidate is None or reading.probability < model.threshold:
+            text = compose.abstention_text("ninguna cifra de las fuentes responde la pregunta con suficiente seguridad")
+            return Answer(question, text, True, (), related=tuple(self._related(evidence)), confidence=reading.probability)
+        answer = self._verified(self._compose_candidate(question, reading.candidate, evidence), evidence)
+        return replace(answer, confidence=reading.probability)
+
+    def _compose_candidate(self, question: str, candidate: AnswerCandidate, evidence: Evidence) -> Answer:
+        if candidate.cell is not None:
+            return self._compose(question, Decision("cell", cell=candidate.cell), evidence)
+        assert candidate.scored is not None
+        sentence = candidate.scored.sentence
+        doc = self.documents[sentence.doc_id]
+        citation = compose.sentence_citation(doc, sentence.start, sentence.end, sentence.section)
+        if candidate.number is not None:
+            plain = strip_markers(sentence.text)
+            stated = figure.number_figure(evidence.info, plain, candidate.number, candidate.unit, doc)
+        else:
+            stated = figure.phrase_figure(evidence.info, candidate.text, sentence.text, doc)
+        text = compose.sentence_answer_text(doc, sentence.text)
+        return Answer(question, text, False, (citation,), related=tuple(self._related(evidence)), figure=stated)
 
     def _with_lead(self, answer: Answer) -> Answer:
         """The answer text leads with its figure ("64.0 miles de personas (IMSS, 2012).").

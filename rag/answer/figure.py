@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from rag import lexicon
 from rag.numbers import Number, find_numbers, format_es, same_value, strip_markers
 from rag.query import QuestionInfo, compatible, institutions_in, years_in
 from rag.text import fold, squash_ws
@@ -18,6 +19,7 @@ from rag.types import Citation, Document, Figure, FigureKind, Table
 _RATE_UNIT = re.compile(r"\btasa\b|\bpor cada\b|\bpor (?:100|mil|1,?000|10,?000|100,?000)\b|\bx ?(?:100|1,?000)\b")
 _MONEY_UNIT = re.compile(r"\bpesos\b|\bmdp\b|\bmillones de \$|\$")
 _PERCENT_UNIT = re.compile(r"^(?:por ciento|porcentaje|%|puntos porcentuales)$|\bporcentaje\b|\bpor ciento\b")
+LEAD_TEXT_CHARS = 120
 TEXT_FIGURE_CHARS = 240  # a text figure longer than this is cut: the strict rule reads it alone
 
 
@@ -99,6 +101,12 @@ def text_figure(info: QuestionInfo, text: str, document: Document) -> Figure:
     return Figure(body, None, "", sentence_period(info, text, document), sentence_institution(info, text, document), "text")
 
 
+def phrase_figure(info: QuestionInfo, phrase: str, sentence: str, document: Document) -> Figure:
+    """A short phrase of a sentence (a name, a date, a unit): kind "date" when it is a date."""
+    kind: FigureKind = "date" if lexicon.DATE_PHRASE.fullmatch(phrase.strip()) else "text"
+    return Figure(phrase, None, "", sentence_period(info, sentence, document), sentence_institution(info, sentence, document), kind)
+
+
 def computed_figure(operation: str, result: float, decimals: int, unit: str, period: str, institution: str) -> Figure:
     """A computed result, printed as the answer states it (a difference unsigned, like ``compare.describe``)."""
     shown = abs(result) if operation == "difference" else result
@@ -114,8 +122,8 @@ def computed_figure(operation: str, result: float, decimals: int, unit: str, per
 
 def lead(figure: Figure) -> str:
     """The figure first, as a user reads it: "1 016 028 afiliados (PENSIONISSSTE, 2012)."."""
-    if figure.kind == "text":
-        return ""
+    if figure.kind in ("text", "date"):
+        return f"{figure.text.rstrip('.')}." if len(figure.text) <= LEAD_TEXT_CHARS else ""  # a quoted sentence is not repeated
     unit = "" if figure.unit == "por ciento" and "%" in figure.text else figure.unit
     context = ", ".join(part for part in (figure.institution, figure.period) if part)
     body = f"{figure.text} {unit}".strip()

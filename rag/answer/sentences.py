@@ -108,16 +108,25 @@ class ScoredSentence:
     coverage: float  # the question explained by the sentence, its context and the sentence before (see SentenceScorer.coverage)
 
 
-def split_sentences(document: Document, start: int, end: int) -> Iterator[tuple[int, int, str]]:
+def split_sentences(document: Document, start: int, end: int, tables: bool = False) -> Iterator[tuple[int, int, str]]:
     """(first line, last line, exact text) of each sentence of the prose blocks touching lines start..end.
 
     Whole blocks are used, so a chunk boundary never cuts a sentence. A short
     block that is only a figure ("1.43 %") takes the label lines printed just
-    above it, so the sentence says what the figure is.
+    above it, so the sentence says what the figure is. With ``tables``, each
+    line of a table block is a sentence too (grids whose cells are prose).
     """
     blocks = document.blocks
     for index, block in enumerate(blocks):
-        if block.kind not in ("paragraph", "list_item") or block.span.end < start or block.span.start > end:
+        if block.span.end < start or block.span.start > end:
+            continue
+        if tables and block.kind == "table":
+            for number in range(max(start, block.span.start), min(end, block.span.end) + 1):
+                line = document.lines[number - 1].strip()
+                if (len(line) >= 12 and figures(line)) or len(line) >= 20:
+                    yield number, number, line
+            continue
+        if block.kind not in ("paragraph", "list_item"):
             continue
         first_line = block.span.start
         if len(block.text) < 60 and figures(block.text):
@@ -156,16 +165,20 @@ class SentenceScorer:
     def weight(self, words: set[str]) -> float:
         return sum(self.idf.get(w, self.default_idf) for w in words)
 
-    def candidates(self, hits: Sequence[Hit]) -> list[Sentence]:
+    def idf_of(self, word: str) -> float:
+        return self.idf.get(word, self.default_idf)
+
+    def candidates(self, hits: Sequence[Hit], rows: bool = False) -> list[Sentence]:
+        """Sentences of the passage hits; with ``rows``, the lines of table-row hits too (rows that are prose in a grid)."""
         best = max((h.score for h in hits), default=1.0) or 1.0
         seen: set[tuple[str, int, int]] = set()
         sentences = []
         for hit in hits:
-            if hit.chunk.kind != "passage":
+            if hit.chunk.kind != "passage" and not rows:
                 continue
             doc = self.documents[hit.chunk.doc_id]
             previous: tuple[int, int, str] | None = None
-            for first, last, text in split_sentences(doc, hit.chunk.span.start, hit.chunk.span.end):
+            for first, last, text in split_sentences(doc, hit.chunk.span.start, hit.chunk.span.end, tables=rows):
                 key = (doc.meta.id, first, hash(text))
                 same_paragraph = previous is not None and first - previous[1] <= 0
                 if key not in seen:
@@ -218,8 +231,8 @@ class SentenceScorer:
             return 0.0
         return 1.0
 
-    def best(self, info: QuestionInfo, hits: Sequence[Hit], k: int = 5) -> list[ScoredSentence]:
-        scored = [self.score(info, s) for s in self.candidates(hits)]
+    def best(self, info: QuestionInfo, hits: Sequence[Hit], k: int = 5, rows: bool = False) -> list[ScoredSentence]:
+        scored = [self.score(info, s) for s in self.candidates(hits, rows)]
         scored.sort(key=lambda s: (-s.score, s.sentence.source, s.sentence.start))
         return scored[:k]
 

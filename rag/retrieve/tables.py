@@ -272,8 +272,13 @@ class TableLookup:
         return header_years | set(years_in(table.title)) | self.doc_years.get(table.doc_id, set())
 
     # --- entry point -------------------------------------------------------------
-    def lookup(self, info: QuestionInfo, row_hits: Sequence[Hit], k: int = 5) -> list[CellMatch]:
-        """Best cells, best first. ``row_hits`` are retrieval hits of kind "table_row"."""
+    def lookup(self, info: QuestionInfo, row_hits: Sequence[Hit], k: int = 5, whole_tables: int = 0) -> list[CellMatch]:
+        """Best cells, best first. ``row_hits`` are retrieval hits of kind "table_row".
+
+        ``whole_tables``: every row of the first that many tables the hits found is a
+        candidate too (retrieval often finds the table but a sibling row: "No Trabajadores"
+        under "Asegurados"), scored like the others with the table's best hit as its prior.
+        """
         best_retrieval = max((h.score for h in row_hits), default=1.0) or 1.0
         candidates: list[tuple[Hit, Table, int]] = []
         seen: set[tuple[str, int]] = set()
@@ -284,6 +289,14 @@ class TableLookup:
             seen.add((table_id, row))
             if compatible(info.institutions, self.tables[table_id].institution):
                 candidates.append((hit, self.tables[table_id], row))
+        first_hits: dict[str, tuple[Hit, Table]] = {}
+        for hit, table, _ in candidates:
+            first_hits.setdefault(table.id, (hit, table))
+        for hit, table in list(first_hits.values())[:whole_tables]:
+            for other in range(len(table.rows)):
+                if (table.id, other) not in seen:
+                    seen.add((table.id, other))
+                    candidates.append((hit, table, other))
         counting = {(t.id, r) for _, t, r in candidates if self.satisfies_measure(info, t, r)}
         matches: list[CellMatch] = []
         # "En la compra consolidada 2023-2024, ¿cuántas piezas ... en 2024?": the range names the purchase, 2024 is asked

@@ -49,8 +49,10 @@ def test_the_lead_states_figure_unit_institution_and_period() -> None:
     stated = figure.computed_figure("sum", 1016028, 0, "afiliados", "2012", "PENSIONISSSTE")
     assert figure.lead(stated) == "1 016 028 afiliados (PENSIONISSSTE, 2012)."
     assert figure.lead(figure.computed_figure("share", 25.0, 1, "", "", "")) == "25.0 por ciento."
-    text = figure.text_figure(analyze("¿Qué programa?"), "El programa se llama X.", fakes.report())
-    assert figure.lead(text) == ""  # a text answer is the quote itself
+    short = figure.phrase_figure(analyze("¿Qué programa?"), "Programa X", "El programa se llama Programa X.", fakes.report())
+    assert figure.lead(short) == "Programa X."
+    quote = figure.text_figure(analyze("¿Qué programa?"), "El programa " + "muy " * 40 + "largo.", fakes.report())
+    assert figure.lead(quote) == ""  # a whole sentence is the quote itself, not repeated
 
 
 def test_every_answer_of_the_engine_leads_with_its_figure() -> None:
