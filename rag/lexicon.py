@@ -29,11 +29,5 @@ GOAL_WORDS = re.compile(r"\bmetas?\b|\baprobad[oa]s?\b|\bprogramad[oa]s?\b|\best
 VARIATION_HEADER = re.compile(r"\bvar\b|variacion|estructura|porcentual|%")
 """A table column of changes or shares rather than levels: "VAR. %", "ESTRUCTURA PORCENTUAL 2012"."""
 
-VETO_PERIOD_PREFIX = "el dato es de"
-"""How the period veto of ``rag.answer.policy.vetoes`` begins: "el dato es de 2011, no de 2012"."""
-
-VETO_INSTITUTION_PREFIX = "el dato es del "
-"""How the institution veto begins: "el dato es del ISSSTE, no del IMSS"."""
-
 CHANGE_WORDS = re.compile(r"\b(?:crec|aument|disminu|variac|avance|avanz|increment|reduj|reduc|cay|baj[oa])\w*")
 """Words that ask for a change or a progress: "¿cuánto creció…?", "¿qué avance llevaba…?"."""

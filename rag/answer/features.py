@@ -49,7 +49,7 @@ class Context:
     money: bool
     rule_figure: tuple[str, float | None, tuple[int, int]] | None = None  # (source, value, lines) the rule engine states
     rule_abstained: bool = False
-    vetoes: dict[int, tuple[str, ...]] = field(default_factory=dict)  # id(cell match or scored sentence) -> rule vetoes
+    vetoes: dict[int, tuple[str, ...]] = field(default_factory=dict)  # id(cell match or scored sentence) -> names of the vetoes it fires
     question_values: tuple[float, ...] = ()
 
     def weight(self, words: frozenset[str] | set[str]) -> float:
@@ -164,21 +164,22 @@ def rule_abstained(ctx: Context, c: AnswerCandidate) -> float:
     return float(ctx.rule_abstained)
 
 
-def _vetoes(ctx: Context, c: AnswerCandidate) -> tuple[str, ...]:
+def refused_by(ctx: Context, c: AnswerCandidate) -> tuple[str, ...]:
+    """Names of the vetoes (``rag.answer.policy.VETOES``) its evidence fires."""
     key = id(c.cell) if c.cell is not None else id(c.scored)
     return ctx.vetoes.get(key, ())
 
 
 def veto_count(ctx: Context, c: AnswerCandidate) -> float:
-    return float(len(_vetoes(ctx, c)))
+    return float(len(refused_by(ctx, c)))
 
 
 def period_veto(ctx: Context, c: AnswerCandidate) -> float:
-    return float(any(v.startswith(lexicon.VETO_PERIOD_PREFIX) and not v.startswith(lexicon.VETO_INSTITUTION_PREFIX) for v in _vetoes(ctx, c)))
+    return float("period" in refused_by(ctx, c))
 
 
 def institution_veto(ctx: Context, c: AnswerCandidate) -> float:
-    return float(any(v.startswith(lexicon.VETO_INSTITUTION_PREFIX) for v in _vetoes(ctx, c)))
+    return float(bool({"institution", "foreign_institution"} & set(refused_by(ctx, c))))
 
 
 # --- answer type, unit, period, institution ----------------------------------------

@@ -22,10 +22,11 @@ eval/qa.jsonl with ``python -m eval.calibrate`` (README, "Answers").
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from rag import lexicon
 from rag.answer.sentences import ScoredSentence, figures, matched
 from rag.query import QuestionInfo, compatible, counted_words, law_years
 from rag.text import fold, stems
@@ -116,7 +117,7 @@ _PERCENT_QUESTION = re.compile(
 
 
 _MONEY_QUESTION = re.compile(r"\b(monto|importe|pesos|presupuesto|gasto|gast[oó]|costo|invers\w*|invirti\w*|recaud\w*|erog\w*|destin[oó])\b")
-_MONEY_UNIT = re.compile(r"peso|\$|mdp|\bmd[dp]\b")
+_MONEY_UNIT = lexicon.MONEY_UNIT
 _MONEY_TEXT = re.compile(rf"(?i){_MONEY_UNIT.pattern}|\bmillones\b|\bbillones\b")  # "1,693 millones" in a money sentence
 
 
@@ -135,44 +136,110 @@ def _amount_asked_none_said(info: QuestionInfo, candidate: Candidate) -> bool:
     return not _MONEY_TEXT.search(candidate.sentence.sentence.text)
 
 
-def vetoes(info: QuestionInfo, candidate: Candidate) -> tuple[str, ...]:
-    """Reasons to refuse this evidence for this question (empty = acceptable)."""
-    reasons = []
-    context = fold(candidate.context)
+VetoCheck = Callable[[QuestionInfo, "Candidate"], list[str]]
+VETOES: dict[str, VetoCheck] = {}
+
+
+def veto(name: str) -> Callable[[VetoCheck], VetoCheck]:
+    """Register a named veto: a function returning the reasons (Spanish, for the user) to refuse a candidate."""
+
+    def register(check: VetoCheck) -> VetoCheck:
+        VETOES[name] = check
+        return check
+
+    return register
+
+
+@veto("period")
+def wrong_period(info: QuestionInfo, candidate: Candidate) -> list[str]:
+    """The figure's period is not the asked year, or not the whole period asked ("de enero de 2023 a junio de 2024")."""
     asked_years = set(info.years) - law_years(info.text)  # "(LSS 1973)" names a law, not the period asked
     if asked_years and candidate.years and not asked_years & candidate.years:
-        reasons.append(f"el dato es de {_years_text(candidate.years)}, no de {_years_text(asked_years)}")
-    elif info.period and candidate.years and not set(info.period) <= candidate.years and "variation" not in info.intents:
-        reasons.append(f"el dato es de {_years_text(candidate.years)}, no de todo el periodo {info.period[0]}-{info.period[1]}")
+        return [f"el dato es de {_years_text(candidate.years)}, no de {_years_text(asked_years)}"]
+    if info.period and candidate.years and not set(info.period) <= candidate.years and "variation" not in info.intents:
+        return [f"el dato es de {_years_text(candidate.years)}, no de todo el periodo {info.period[0]}-{info.period[1]}"]
+    return []
+
+
+@veto("institution")
+def other_institution(info: QuestionInfo, candidate: Candidate) -> list[str]:
+    """The question names an institution the evidence is not about."""
     if info.institutions and candidate.institutions and not any(compatible(info.institutions, i) for i in candidate.institutions):
-        reasons.append(f"el dato es del {'/'.join(sorted(candidate.institutions))}, no del {'/'.join(info.institutions)}")
-    for code in _CODE.findall(info.text):
-        if code.lower() not in context:
-            reasons.append(f"no se refiere al programa {code}")
-    for state in STATES:
-        if re.search(rf"\b{state}\b", info.folded) and state not in context:
-            reasons.append(f"los informes no desglosan el dato para {state.title()}")
-    for name in info.foreign:
-        if name not in context:
-            reasons.append(f"los informes no cubren a {name.upper()}")
+        return [f"el dato es del {'/'.join(sorted(candidate.institutions))}, no del {'/'.join(info.institutions)}"]
+    return []
+
+
+@veto("programme")
+def other_programme(info: QuestionInfo, candidate: Candidate) -> list[str]:
+    """A programme code the question names ("E012") is absent from the evidence."""
+    context = fold(candidate.context)
+    return [f"no se refiere al programa {code}" for code in _CODE.findall(info.text) if code.lower() not in context]
+
+
+@veto("state")
+def state_breakdown(info: QuestionInfo, candidate: Candidate) -> list[str]:
+    """A state the question names is absent from the evidence: the reports give national figures."""
+    context = fold(candidate.context)
+    return [f"los informes no desglosan el dato para {s.title()}" for s in STATES if re.search(rf"\b{s}\b", info.folded) and s not in context]
+
+
+@veto("foreign_institution")
+def uncovered_institution(info: QuestionInfo, candidate: Candidate) -> list[str]:
+    """The question is about an institution the reports don't cover (PEMEX, INFONAVIT...)."""
+    context = fold(candidate.context)
+    return [f"los informes no cubren a {name.upper()}" for name in info.foreign if name not in context]
+
+
+@veto("counted")
+def not_what_is_counted(info: QuestionInfo, candidate: Candidate) -> list[str]:
+    """ "¿Cuántos médicos…?" and evidence that names no médicos (or counts the people a thing belongs to)."""
     subject_stems = set(stems(candidate.subject))
+    found = []
     if info.counted and not any(matched(_synonyms(word), subject_stems) for word in info.counted):
-        reasons.append("la evidencia no cuenta lo que se pregunta")
-    for asked, counted in _agent_nouns(info, candidate):
-        reasons.append(f"la evidencia cuenta {counted}, no {asked}")
-    if asks_percent(info) and not candidate.has_percent:
-        reasons.append("no hay un porcentaje en la evidencia")
-    if is_numeric(info) and not candidate.has_figure:
-        reasons.append("la evidencia no da una cifra")
-    if asks_money(info) and not asks_percent(info) and candidate.unit and not _MONEY_UNIT.search(fold(candidate.unit)):
-        reasons.append(f"la evidencia da {candidate.unit}, no un monto")
-    elif asks_money(info) and not asks_percent(info) and candidate.cell is not None and candidate.has_percent and not _MONEY_UNIT.search(fold(candidate.unit)):
-        reasons.append("la evidencia da un porcentaje, no un monto")  # a row "Variación porcentual de la recaudación" with no unit printed
-    elif _amount_asked_none_said(info, candidate):
-        reasons.append("la evidencia no da un monto")  # "¿cuánto presupuesto ejerció…?" answered by a count of people
-    if info.counted and not asks_percent(info) and not candidate.has_count:
-        reasons.append("la evidencia da un porcentaje, no una cantidad")
-    return tuple(reasons)
+        found.append("la evidencia no cuenta lo que se pregunta")
+    return found + [f"la evidencia cuenta {counted}, no {asked}" for asked, counted in _agent_nouns(info, candidate)]
+
+
+@veto("percent")
+def no_percentage(info: QuestionInfo, candidate: Candidate) -> list[str]:
+    """A percentage asked, none in the evidence."""
+    return ["no hay un porcentaje en la evidencia"] if asks_percent(info) and not candidate.has_percent else []
+
+
+@veto("figure")
+def no_figure(info: QuestionInfo, candidate: Candidate) -> list[str]:
+    """A figure asked, none in the evidence."""
+    return ["la evidencia no da una cifra"] if is_numeric(info) and not candidate.has_figure else []
+
+
+@veto("amount")
+def not_an_amount(info: QuestionInfo, candidate: Candidate) -> list[str]:
+    """An amount of money asked; the evidence gives another unit, a percentage row, or no amount at all."""
+    if not asks_money(info) or asks_percent(info):
+        return []
+    if candidate.unit and not _MONEY_UNIT.search(fold(candidate.unit)):
+        return [f"la evidencia da {candidate.unit}, no un monto"]
+    if candidate.cell is not None and candidate.has_percent and not _MONEY_UNIT.search(fold(candidate.unit)):
+        return ["la evidencia da un porcentaje, no un monto"]  # a row "Variación porcentual de la recaudación" with no unit printed
+    if _amount_asked_none_said(info, candidate):
+        return ["la evidencia no da un monto"]  # "¿cuánto presupuesto ejerció…?" answered by a count of people
+    return []
+
+
+@veto("count")
+def not_a_count(info: QuestionInfo, candidate: Candidate) -> list[str]:
+    """Something counted is asked, the evidence gives only a percentage."""
+    return ["la evidencia da un porcentaje, no una cantidad"] if info.counted and not asks_percent(info) and not candidate.has_count else []
+
+
+def fired(info: QuestionInfo, candidate: Candidate) -> tuple[tuple[str, str], ...]:
+    """(veto name, reason) of every veto that refuses this evidence, in registry order."""
+    return tuple((name, reason) for name, check in VETOES.items() for reason in check(info, candidate))
+
+
+def vetoes(info: QuestionInfo, candidate: Candidate) -> tuple[str, ...]:
+    """Reasons to refuse this evidence for this question (empty = acceptable)."""
+    return tuple(reason for _, reason in fired(info, candidate))
 
 
 _AGENT = re.compile(r"(ad|id)[oa]s?$|ari[oa]s?$|ist[ae]s?$")

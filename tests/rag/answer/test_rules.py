@@ -566,3 +566,10 @@ def test_por_que_followed_by_a_longer_word_is_still_why() -> None:
 
     assert not is_numeric(analyze("¿Por qué valoró el CONEVAL el indicador como inadecuado?"))
     assert not is_numeric(analyze("¿Por qué totalmente se suspendieron los cursos?"))
+
+
+def test_vetoes_are_named_and_listed_once() -> None:
+    from rag.answer.policy import VETOES
+
+    assert list(VETOES) == ["period", "institution", "programme", "state", "foreign_institution", "counted", "percent", "figure", "amount", "count"]
+    assert all(check.__doc__ for check in VETOES.values())
