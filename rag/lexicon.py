@@ -31,3 +31,82 @@ VARIATION_HEADER = re.compile(r"\bvar\b|variacion|estructura|porcentual|%")
 
 CHANGE_WORDS = re.compile(r"\b(?:crec|aument|disminu|variac|avance|avanz|increment|reduj|reduc|cay|baj[oa])\w*")
 """Words that ask for a change or a progress: "¿cuánto creció…?", "¿qué avance llevaba…?"."""
+
+QUANTITY_NOUNS = [
+    "porcentaje",
+    "porcentajes",
+    "monto",
+    "montos",
+    "cantidad",
+    "numero",
+    "valor",
+    "valores",
+    "tasa",
+    "proporcion",
+    "total",
+    "cifra",
+    "importe",
+    "presupuesto",
+    "cobertura",
+    "meta",
+    "avance",
+    "indice",
+    "promedio",
+    "saldo",
+    "costo",
+    "gasto",
+    "incremento",
+    "aumento",
+    "crecimiento",
+    "variacion",
+    "diferencia",
+    "nivel",
+    "parte",
+    "resultado",
+    "superavit",
+    "deficit",
+    "ahorro",
+    "suma",
+    "razon",
+    "cociente",
+    "recaudacion",
+    "ingreso",
+    "ingresos",
+    "egresos",
+    "inversion",
+    "poblacion",
+    "cuantia",
+    "volumen",
+    "capacidad",
+    "ano",
+    "anos",
+    "edad",
+    "rango",
+    "linea",
+    "peso",
+    "cumplimiento",
+    "participacion",
+    "aportacion",
+    "factor",
+    "salario",
+    "progreso",
+    "asignacion",
+    "desviacion",
+    "ocupacion",
+    "margen",
+    "erogacion",
+    "nomina",
+    "contraccion",
+    "pago",
+    "venta",
+]
+"""Nouns that ask for a figure after "¿qué…?" / "¿cuál es el…?": "¿qué porcentaje…?", "¿cuál fue el monto…?"."""
+
+_NOT_A_NAME = "|".join([*QUANTITY_NOUNS, "fue", "fueron", "era", "eran", "es", "son", "sera", "seria", "el", "la", "los", "las", "del", "de", "que", "lo"])
+ASKS_NAME = re.compile(
+    rf"\b(?:que|cual(?:es)?)\s+(?:(?:es|son|fue|fueron|era|eran)\s+)?(?:(?:el|la|los|las)\s+)?(?!(?:{_NOT_A_NAME})\b)[a-z]{{3,}}"
+    r"|\b(?:significa|siglas|nombre|llama|llaman|denomina|quien|quienes|unidad de medida|frecuencia|periodicidad|fuente)\b"
+    r"|\b(?:como se|por que|para que|donde|cuando)\b"
+)
+"""A question whose answer is a name, a unit, a source or a reason: "¿qué instrumento…?", "¿qué significan las siglas…?"
+(on dev, 127 of 138 text questions and 30 of 437 number questions)."""

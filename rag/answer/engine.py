@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+from rag import lexicon
 from rag.answer import compare, compose, features, figure
 from rag.answer.candidates import AnswerCandidate, extract
 from rag.answer.policy import Candidate, Decision, asks_money, asks_percent, decide, is_numeric, vetoes
@@ -162,7 +163,7 @@ class Answerer:
         """Every candidate of the evidence, described for the model, and the model's pick (see ``rag.answer.reader``)."""
         info = evidence.info
         sentences = evidence.reading or self.scorer.best(info, evidence.hits, READER_SENTENCES, rows=True)
-        candidates = extract(sentences, evidence.pool, self.documents, phrases=not is_numeric(info))
+        candidates = extract(sentences, evidence.pool, self.documents, phrases=not is_numeric(info) or bool(lexicon.ASKS_NAME.search(info.folded)))
         rule_candidates = [self._cell_candidate(c, info) for c in evidence.pool] + [self._sentence_candidate(s, info) for s in sentences]
         ctx = self.reader.context(info, rule_answer, rule_candidates)
         return self.reader.read(ctx, candidates), candidates, ctx

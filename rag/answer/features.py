@@ -220,6 +220,11 @@ def asks_change(ctx: Context, c: AnswerCandidate) -> float:
     return float(bool(lexicon.CHANGE_WORDS.search(ctx.info.folded)))
 
 
+def asks_name(ctx: Context, c: AnswerCandidate) -> float:
+    """The question asks for a name, a unit, a source or a reason ("¿qué instrumento…?"), though it may read as numeric."""
+    return float(bool(lexicon.ASKS_NAME.search(ctx.info.folded)))
+
+
 def asks_year(ctx: Context, c: AnswerCandidate) -> float:
     return float(bool(lexicon.ASKS_YEAR.search(ctx.info.folded)))
 
@@ -360,6 +365,7 @@ FEATURES: dict[str, Callable[[Context, AnswerCandidate], float]] = {
         candidate_money,
         year_like,
         asks_change,
+        asks_name,
         asks_year,
         quoted_in_question,
         magnitude,

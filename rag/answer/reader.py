@@ -33,7 +33,7 @@ from rag.types import Answer
 
 log = logging.getLogger("rag.reader")
 SCHEMA_VERSION = 1
-CODE_FILES = ("candidates.py", "features.py", "reader.py", "policy.py", "sentences.py", "train.py")  # what the model depends on
+CODE_FILES = ("candidates.py", "features.py", "reader.py", "policy.py", "sentences.py", "train.py", "engine.py", "../lexicon.py")  # what the model depends on
 
 
 def code_hash() -> str:
