@@ -261,10 +261,17 @@
       })
       .then(function () { self.busy = false; self.send.disabled = false; self.scroll(); self.input.focus(); });
   };
+  // The answer leads with its figure (answer.figure.text): shown in bold, the rest as plain text.
+  function answerText(answer) {
+    var text = answer.answer, figure = answer.figure && answer.figure.text;
+    if (!figure || text.indexOf(figure) !== 0) return el("p", { class: "text", text: text });
+    return el("p", { class: "text" }, [el("strong", { class: "figure", text: figure }), document.createTextNode(text.slice(figure.length))]);
+  }
+
   Widget.prototype.answerBlock = function (answer) {
     var self = this;
     var sources = answer.abstained ? answer.related : answer.citations;
-    var block = el("div", { class: "message bot answer" + (answer.abstained ? " abstained" : "") }, [el("p", { class: "text", text: answer.answer })]);
+    var block = el("div", { class: "message bot answer" + (answer.abstained ? " abstained" : "") }, [answerText(answer)]);
     answer.citations.forEach(function (c) { if (c.table) block.appendChild(tableBlock(c.table)); });
     if (sources.length) {
       block.appendChild(el("p", { class: "sources-title", text: answer.abstained ? "Fuentes más cercanas:" : "Fuentes:" }));

@@ -100,6 +100,8 @@ def test_the_page_answers_with_numbered_sources(page: Page, server: Server) -> N
     assert sources.first.inner_text().startswith("[1] ")
     served = httpx.post(f"{server.url}/ask", json={"question": EXAMPLE}, timeout=60).json()
     expect(answer.locator(".text")).to_have_text(served["answer"])
+    assert served["answer"].startswith(served["figure"]["text"])
+    expect(answer.locator(".text strong.figure")).to_have_text(served["figure"]["text"])  # the figure first, in bold
     assert page.locator("[role=log][aria-live=polite] .answer").count() == 1  # announced to screen readers
     shot(page, "widget-answer.png")
 
