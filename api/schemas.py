@@ -141,6 +141,12 @@ class ModelPublic(BaseModel):
     dim: int
 
 
+class ReaderPublic(BaseModel):
+    loaded: bool = Field(description="A fresh reader model is loaded (`rag train`); false: the rule engine answers alone.")
+    threshold: float | None = Field(description="Probability below which the service abstains (chosen on dev).")
+    trained_on_sha256: str | None = Field(description="sha256 of the train split the model was trained on.")
+
+
 class HealthPublic(BaseModel):
     status: Literal["ok"]
     index_loaded: bool
@@ -150,5 +156,6 @@ class HealthPublic(BaseModel):
     model: ModelPublic
     counts: dict[str, int] = Field(description="Units, passages, table rows and tables in the index.")
     documents: int
+    reader: ReaderPublic = Field(description="Who chooses the figure: the trained reader, or the rule engine alone when no fresh model is loaded.")
     startup_seconds: float = Field(description="Time the service took to load the index and the model and warm up.")
     uptime_seconds: float

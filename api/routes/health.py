@@ -29,9 +29,17 @@ def health(request: Request, pipeline: PipelineDep) -> dict[str, Any]:
         "model": manifest["model"],
         "counts": manifest.get("counts", {}),
         "documents": len(pipeline.documents),
+        "reader": _reader(pipeline),
         "startup_seconds": round(state.startup_seconds, 3),
         "uptime_seconds": round(time.monotonic() - state.ready_at, 3),
     }
+
+
+def _reader(pipeline: Any) -> dict[str, Any]:
+    model = pipeline.answerer.reader.model
+    if model is None:
+        return {"loaded": False, "threshold": None, "trained_on_sha256": None}
+    return {"loaded": True, "threshold": round(model.threshold, 4), "trained_on_sha256": model.manifest.get("train_sha256")}
 
 
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}})

@@ -24,6 +24,8 @@ def test_health_reports_the_loaded_index_model_and_corpus_hash(client: httpx.Cli
     assert health["model"]["dim"] > 0
     assert health["documents"] == len(client.get("/documents").json())
     assert 0 < health["startup_seconds"] <= server.seconds_to_ready  # measured inside, so no more than seen from outside
+    trained = json.loads((PROJECT_ROOT / "index" / "reader" / "manifest.json").read_text(encoding="utf-8"))  # `make test` trains it first
+    assert health["reader"] == {"loaded": True, "threshold": round(trained["threshold"], 4), "trained_on_sha256": trained["train_sha256"]}
 
 
 def test_metrics_count_requests_and_time_them_by_route(client: httpx.Client) -> None:
