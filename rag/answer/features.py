@@ -53,7 +53,7 @@ class Context:
     question_values: tuple[float, ...] = ()
 
     def weight(self, words: frozenset[str] | set[str]) -> float:
-        return sum(self.idf(w) for w in words)
+        return sum(self.idf(w) for w in sorted(words))  # sorted: a float sum must not depend on the set's hash order
 
 
 def make_context(info: QuestionInfo, idf: Callable[[str], float], **extra: object) -> Context:

@@ -163,7 +163,7 @@ class SentenceScorer:
         self.default_idf = math.log(1 + count)
 
     def weight(self, words: set[str]) -> float:
-        return sum(self.idf.get(w, self.default_idf) for w in words)
+        return sum(self.idf.get(w, self.default_idf) for w in sorted(words))  # sorted: the same sum whatever the hash seed
 
     def idf_of(self, word: str) -> float:
         return self.idf.get(word, self.default_idf)

@@ -100,7 +100,7 @@ class TableLookup:
         return {w: math.log(1 + count / n) for w, n in df.items()}
 
     def _weight(self, words: Iterable[str]) -> float:
-        return sum(self._idf.get(w, math.log(2.0)) for w in words)
+        return sum(self._idf.get(w, math.log(2.0)) for w in sorted(words))  # sorted: the same float sum whatever the hash seed
 
     @cached_property
     def _table_words(self) -> dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]]:
@@ -251,7 +251,8 @@ class TableLookup:
         rarity = self._table_idf
         groups = self._table_words[table.id]
         score = sum(
-            weight * sum(rarity.get(w, 1.0) for w in asked & group) for weight, group in zip((W_TABLE_WORD, W_LEAD_WORD, W_DOC_WORD), groups, strict=True)
+            weight * sum(rarity.get(w, 1.0) for w in sorted(asked & group))
+            for weight, group in zip((W_TABLE_WORD, W_LEAD_WORD, W_DOC_WORD), groups, strict=True)
         )
         codes = {w for w in asked if _CODE.fullmatch(w)}
         if codes:  # a programme code ("E012") identifies one programme: its tables, and only them
