@@ -153,24 +153,24 @@ class Answerer:
                 answer = self._checked(self._compare(question, comparison, evidence, k), evidence) or answer  # the report doesn't print the share
         answer = self._verified(answer, evidence)
         if self.reader.model is not None and not answer.derivations:
-            answer = self._read(question, evidence, answer)
+            answer = self._read(question, evidence)
         answer = self._with_lead(answer)
         timings = {"retrieve_ms": (gathered - started) * 1000, "total_ms": (time.perf_counter() - started) * 1000}
         return replace(answer, timings_ms=timings)
 
     # --- the reader ---------------------------------------------------------------
-    def reading(self, evidence: Evidence, rule_answer: Answer) -> tuple[Reading, list[AnswerCandidate], features.Context]:
+    def reading(self, evidence: Evidence) -> tuple[Reading, list[AnswerCandidate], features.Context]:
         """Every candidate of the evidence, described for the model, and the model's pick (see ``rag.answer.reader``)."""
         info = evidence.info
         sentences = evidence.reading or self.scorer.best(info, evidence.hits, READER_SENTENCES, rows=True)
         candidates = extract(sentences, evidence.pool, self.documents, phrases=not is_numeric(info) or bool(lexicon.ASKS_NAME.search(info.folded)))
         rule_candidates = [self._cell_candidate(c, info) for c in evidence.pool] + [self._sentence_candidate(s, info) for s in sentences]
-        ctx = self.reader.context(info, rule_answer, rule_candidates)
+        ctx = self.reader.context(info, rule_candidates)
         return self.reader.read(ctx, candidates), candidates, ctx
 
-    def _read(self, question: str, evidence: Evidence, rule_answer: Answer) -> Answer:
+    def _read(self, question: str, evidence: Evidence) -> Answer:
         """The reader's best candidate when it is sure enough, else no answer (its threshold was chosen on dev)."""
-        reading, _, _ = self.reading(evidence, rule_answer)
+        reading, _, _ = self.reading(evidence)
         model = self.reader.model
         assert model is not None
         if reading.candidate is None or reading.probability < model.threshold:

@@ -5,7 +5,10 @@ One pure function per feature, named after what it measures, registered in
 match, never the question alone, so what the model learns carries over to
 questions and reports it has not seen: lexical coverage at clause, sentence
 and section level; agreement of answer type, unit, period and institution;
-retrieval rank and score; the rule engine's own choice and vetoes.
+retrieval rank and score; the rule engine's vetoes. The rule engine's own
+choice is not a feature: the rules were written for questions of the train
+split, so on train it is right far more often than on new questions (dev
+strict accuracy 0.381 with it, 0.390 without; README, The reader).
 """
 
 from __future__ import annotations
@@ -47,8 +50,6 @@ class Context:
     numeric: bool
     percent: bool
     money: bool
-    rule_figure: tuple[str, float | None, tuple[int, int]] | None = None  # (source, value, lines) the rule engine states
-    rule_abstained: bool = False
     vetoes: dict[int, tuple[str, ...]] = field(default_factory=dict)  # id(cell match or scored sentence) -> names of the vetoes it fires
     question_values: tuple[float, ...] = ()
 
@@ -142,26 +143,6 @@ def is_cell(ctx: Context, c: AnswerCandidate) -> float:
 
 def is_phrase(ctx: Context, c: AnswerCandidate) -> float:
     return float(c.kind == "phrase")
-
-
-def rule_choice(ctx: Context, c: AnswerCandidate) -> float:
-    """The rule engine states this very figure, from this very place.
-
-    Not in FEATURES: the rules were written for questions of the train split, so on
-    train this signal is right far more often than on new questions (dev strict
-    accuracy 0.381 with it and the next one, 0.390 without).
-    """
-    if ctx.rule_figure is None:
-        return 0.0
-    source, value, lines = ctx.rule_figure
-    same_place = source == c.source and lines[0] <= c.lines[1] and c.lines[0] <= lines[1]
-    same_value_ = value is not None and c.value is not None and math.isclose(value, c.value, abs_tol=1e-9)
-    return float(same_place and (same_value_ or (value is None and c.kind == "phrase")))
-
-
-def rule_abstained(ctx: Context, c: AnswerCandidate) -> float:
-    """The rule engine abstained (not in FEATURES, for the reason given in ``rule_choice``)."""
-    return float(ctx.rule_abstained)
 
 
 def refused_by(ctx: Context, c: AnswerCandidate) -> tuple[str, ...]:

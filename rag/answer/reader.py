@@ -29,7 +29,6 @@ from rag.answer import features
 from rag.answer.candidates import AnswerCandidate, extract
 from rag.answer.policy import Candidate, fired
 from rag.query import QuestionInfo
-from rag.types import Answer
 
 log = logging.getLogger("rag.reader")
 SCHEMA_VERSION = 1
@@ -116,16 +115,13 @@ class Reader:
         self.model = model
         self.idf = idf
 
-    def context(self, info: QuestionInfo, rule_answer: Answer, rule_candidates: Sequence[Candidate]) -> features.Context:
-        rule_figure = None
-        if not rule_answer.abstained and rule_answer.figure is not None and rule_answer.citations:
-            first = rule_answer.citations[0]
-            rule_figure = (first.source, rule_answer.figure.value, first.lines)
+    def context(self, info: QuestionInfo, rule_candidates: Sequence[Candidate]) -> features.Context:
+        """The question read once, with the names of the vetoes each piece of evidence fires."""
         refused: dict[int, tuple[str, ...]] = {}
         for candidate in rule_candidates:
             key = id(candidate.cell) if candidate.cell is not None else id(candidate.sentence)
             refused[key] = tuple(dict.fromkeys(name for name, _ in fired(info, candidate)))
-        return features.make_context(info, self.idf, rule_figure=rule_figure, rule_abstained=rule_answer.abstained, vetoes=refused)
+        return features.make_context(info, self.idf, vetoes=refused)
 
     def featurize(self, ctx: features.Context, candidates: Sequence[AnswerCandidate]) -> list[list[float]]:
         return [features.vector(ctx, c) for c in candidates]

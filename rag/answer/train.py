@@ -89,7 +89,7 @@ def build_groups(pipeline: Pipeline, items: Iterable[QAItem]) -> list[Group]:
             groups.append(Group(item, [], [], strict_outcome(pipeline, item, rule)[0]))
             continue
         evidence = answerer.gather(item.question)
-        _, candidates, ctx = answerer.reading(evidence, rule)
+        _, candidates, ctx = answerer.reading(evidence)
         rows = [features.vector(ctx, c) for c in candidates]
         document = by_file.get(item.doc)
         labels = [int(document is not None and candidate_right(item, c, document.lines)) for c in candidates]

